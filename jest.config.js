@@ -1,0 +1,34 @@
+// One jest config, one project per kind of spec (STYLE.md): unit, e2e (HTTP), int (real engines), reliability.
+const { pathsToModuleNameMapper } = require('./tools/jest-paths');
+
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+      sourceMaps: 'inline',
+    },
+  ],
+};
+
+const base = {
+  rootDir: __dirname,
+  transform,
+  moduleNameMapper: pathsToModuleNameMapper(),
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/apps', '<rootDir>/tools'],
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60_000 },
+    { ...base, displayName: 'int', testMatch: ['**/*.int-spec.ts'], testTimeout: 180_000 },
+    { ...base, displayName: 'reliability', testMatch: ['**/*.rel-spec.ts'], testTimeout: 600_000 },
+  ],
+};

@@ -1,0 +1,2 @@
+export * from './bus.port';
+export { InProcessBus } from './adapters/in-process/in-process-bus';

@@ -1,0 +1,55 @@
+import { DomainEvent } from './events';
+
+export const QUEUE_CONTEXT = 'queue';
+export const QUEUE_TOPIC = 'concert.queue.events';
+export const queueUserStream = (userId: string): string => `queue-user-${userId}`;
+/** Every activation is appended here with an expected revision: the stream is the cap's single point of truth. */
+export const QUEUE_ADMISSION_STREAM = 'queue-admission-line';
+
+export type TokenStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED';
+export type TokenExpiryReason = 'ACTIVE_TTL' | 'IDLE' | 'PAID';
+
+export type TokenIssued = DomainEvent<'TokenIssued', { tokenId: string; userId: string; issuedAt: string }>;
+export type TokenActivated = DomainEvent<
+  'TokenActivated',
+  { tokenId: string; userId: string; activatedAt: string; expiresAt: string }
+>;
+export type TokenExpired = DomainEvent<
+  'TokenExpired',
+  { tokenId: string; userId: string; reason: TokenExpiryReason; expiredAt: string }
+>;
+export type QueueEvent = TokenIssued | TokenActivated | TokenExpired;
+
+export const QueuePatterns = {
+  issueToken: 'queue.issue-token',
+  tokenStatus: 'queue.token-status',
+  releaseToken: 'queue.release-token',
+} as const;
+
+export interface IssueTokenRequest {
+  userId: string;
+}
+export interface IssueTokenReply {
+  token: string;
+  tokenId: string;
+  userId: string;
+  queuePosition: number;
+  estimatedWaitTime: number;
+  status: TokenStatus;
+}
+export interface TokenStatusRequest {
+  tokenId: string;
+  /** A status poll keeps a WAITING token's place; an internal guard check does not count as one. */
+  poll: boolean;
+}
+export interface TokenStatusReply {
+  known: boolean;
+  userId?: string;
+  queuePosition: number;
+  estimatedWaitTime: number;
+  status: TokenStatus;
+}
+export interface ReleaseTokenRequest {
+  userId: string;
+  reason: TokenExpiryReason;
+}

@@ -1,0 +1,63 @@
+import { DomainEvent, StoredEvent, upcast } from '@concert/contracts';
+import { Causation, envelope } from './event-factory';
+import { AppendResult, EventStore, WrongExpectedRevisionError } from './event-store.port';
+
+export interface Decider<S, C, E extends DomainEvent> {
+  decide: (command: C, state: S) => E[];
+  evolve: (state: S, event: E) => S;
+  initialState: () => S;
+}
+
+export interface Loaded<S> {
+  state: S;
+  /** Revision of the last event, -1 when the stream does not exist. */
+  revision: number;
+  events: StoredEvent[];
+}
+
+export async function load<S, C, E extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<S, C, E>,
+): Promise<Loaded<S>> {
+  const events = await store.readStream(streamId);
+  const state = events.reduce((s, e) => decider.evolve(s, upcast<E>(e)), decider.initialState());
+  return { state, revision: events.length ? events[events.length - 1].revision : -1, events };
+}
+
+export interface Handled<S, E> {
+  /** State after the new events. */
+  state: S;
+  /** Events this command appended (empty when the decider had nothing to do). */
+  events: E[];
+  appended: AppendResult | null;
+}
+
+/**
+ * The four steps of a command handler: read the stream, fold it, decide, append with the
+ * expected revision. A conflict means someone else wrote first: decide again on the new state.
+ */
+export async function execute<S, C, E extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<S, C, E>,
+  command: C,
+  options: { now: Date; causation?: Causation; retries?: number; eventIds?: () => string } = { now: new Date() },
+): Promise<Handled<S, E>> {
+  const retries = options.retries ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    const { state, revision } = await load(store, streamId, decider);
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { state, events, appended: null };
+    try {
+      const appended = await store.append(
+        streamId,
+        envelope(events, options.now, options.causation, options.eventIds),
+        revision === -1 ? 'no_stream' : revision,
+      );
+      return { state: events.reduce(decider.evolve, state), events, appended };
+    } catch (err) {
+      if (!(err instanceof WrongExpectedRevisionError) || attempt >= retries) throw err;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { NewEvent, StoredEvent } from '@concert/contracts';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/** `no_stream`: the stream must not exist; `any`: no check; a number: the revision of the stream's last event. */
+export type ExpectedRevision = 'any' | 'no_stream' | number;
+
+export interface AppendResult {
+  /** Revision of the last event written (or already present, for an idempotent replay). */
+  nextRevision: number;
+  /** Global position of the last event written. */
+  position: number;
+}
+
+export interface SubscribeOptions {
+  /** Deliver only events whose stream id starts with one of these prefixes. */
+  streamPrefixes?: string[];
+}
+
+export type EventHandler = (event: StoredEvent) => void | Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+  /** Resolves when the handler has processed every event up to `position`. */
+  caughtUpTo(position: number): Promise<void>;
+}
+
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]>;
+  /** Events with a position strictly after `after`, in append order. */
+  readAll(after: number, limit: number): Promise<StoredEvent[]>;
+  /** Catch up from `after`, then stay live. The handler runs for one event at a time, in order. */
+  subscribeAll(after: number, handler: EventHandler, options?: SubscribeOptions): Subscription;
+  /** The position of the last event in the store (0 when empty). */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number,
+  ) {
+    super(`Stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** -1 stands for "no stream". */
+export function revisionMatches(expected: ExpectedRevision, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === -1;
+  return expected === actual;
+}

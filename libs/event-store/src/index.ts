@@ -1,0 +1,6 @@
+export * from './event-store.port';
+export * from './event-factory';
+export * from './live-subscription';
+export * from './aggregate';
+export { SqliteEventStore } from './adapters/sqlite/sqlite-event-store';
+export { InMemoryEventStore } from './adapters/memory/in-memory-event-store';

@@ -1,0 +1,102 @@
+import { StoredEvent } from '@concert/contracts';
+import { EventHandler, SubscribeOptions, Subscription } from './event-store.port';
+
+type Reader = (after: number, limit: number) => Promise<StoredEvent[]>;
+
+const PAGE = 2000;
+
+/**
+ * Catch-up then live subscription shared by the adapters: it pulls pages after its own
+ * checkpoint whenever the store signals new events, so it never skips or repeats one.
+ */
+export class PullSubscription implements Subscription {
+  private checkpoint: number;
+  private delivered: number;
+  private closed = false;
+  private pulling = false;
+  private pendingSignal = false;
+  private waiters: { position: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private timer?: NodeJS.Timeout;
+  private failure?: unknown;
+
+  constructor(
+    private readonly read: Reader,
+    after: number,
+    private readonly handler: EventHandler,
+    private readonly options: SubscribeOptions,
+    private readonly onClose: (s: PullSubscription) => void,
+    pollIntervalMs?: number,
+  ) {
+    this.checkpoint = after;
+    this.delivered = after;
+    if (pollIntervalMs) this.timer = setInterval(() => this.signal(), pollIntervalMs).unref();
+    this.signal();
+  }
+
+  /** Called by the store after each commit. */
+  signal(): void {
+    if (this.closed) return;
+    if (this.pulling) {
+      this.pendingSignal = true;
+      return;
+    }
+    this.pulling = true;
+    void this.pull();
+  }
+
+  private async pull(): Promise<void> {
+    try {
+      do {
+        this.pendingSignal = false;
+        for (;;) {
+          const page = await this.read(this.checkpoint, PAGE);
+          if (page.length === 0 || this.closed) break;
+          for (const event of page) {
+            if (this.closed) return;
+            if (this.accepts(event)) await this.handler(event);
+            this.checkpoint = event.position;
+          }
+          this.delivered = this.checkpoint;
+          this.resolveWaiters();
+          if (page.length < PAGE) break;
+        }
+      } while (this.pendingSignal && !this.closed);
+    } catch (err) {
+      this.failure = err;
+      for (const w of this.waiters.splice(0)) w.reject(err);
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  private accepts(event: StoredEvent): boolean {
+    const prefixes = this.options.streamPrefixes;
+    return !prefixes || prefixes.some((p) => event.streamId.startsWith(p));
+  }
+
+  private resolveWaiters(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (w.position <= this.delivered) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  caughtUpTo(position: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (position <= this.delivered) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ position, resolve, reject });
+      this.signal();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.waiters.splice(0)) w.reject(new Error('subscription closed'));
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const CONFIG = Symbol('CONFIG');
+
+export type RunMode = 'embedded' | 'distributed';
+
+export interface AppConfig {
+  mode: RunMode;
+  port: number;
+  host: string;
+  dataDir: string;
+  queueMaxActive: number;
+  activeTokenTtlSeconds: number;
+  queueIdleTimeoutSeconds: number;
+  holdTtlSeconds: number;
+  jwtSecret: string;
+  adminApiKey?: string;
+  seedDemo: boolean;
+  maxChargeAmount: number;
+  rateLimitRpsPerIp: number;
+  rateLimitRpsPerToken: number;
+  kafkaBrokers?: string[];
+  mongoUrl?: string;
+  eventstoreUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates every setting (README: Settings); throws one error listing every problem. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const int = (name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return def;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return def;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${env[name]}"`);
+    return def;
+  };
+  const modeRaw = env.MODE?.trim() || 'embedded';
+  if (modeRaw !== 'embedded' && modeRaw !== 'distributed') problems.push(`MODE must be embedded or distributed, got "${modeRaw}"`);
+  const mode = modeRaw === 'distributed' ? 'distributed' : 'embedded';
+  const dataDir = resolve(env.DATA_DIR?.trim() || './data');
+  const jwtSecretRaw = env.JWT_SECRET;
+  if (jwtSecretRaw !== undefined && jwtSecretRaw !== '' && Buffer.byteLength(jwtSecretRaw) < 32) {
+    problems.push('JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
+  }
+  const adminApiKey = env.ADMIN_API_KEY?.trim() || undefined;
+  if (adminApiKey !== undefined && adminApiKey.length < 16) problems.push('ADMIN_API_KEY must be at least 16 characters');
+  const kafkaBrokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const mongoUrl = env.MONGO_URL?.trim() || undefined;
+  if (mode === 'distributed') {
+    if (!kafkaBrokers?.length) problems.push('KAFKA_BROKERS is required when MODE=distributed');
+    if (!mongoUrl) problems.push('MONGO_URL is required when MODE=distributed');
+  }
+  const config: AppConfig = {
+    mode,
+    port: int('PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    dataDir,
+    queueMaxActive: int('QUEUE_MAX_ACTIVE', 100, 1),
+    activeTokenTtlSeconds: int('ACTIVE_TOKEN_TTL_SECONDS', 600, 1),
+    queueIdleTimeoutSeconds: int('QUEUE_IDLE_TIMEOUT_SECONDS', 300, 1),
+    holdTtlSeconds: int('HOLD_TTL_SECONDS', 300, 1),
+    jwtSecret: '',
+    adminApiKey,
+    seedDemo: bool('SEED_DEMO', true),
+    maxChargeAmount: int('MAX_CHARGE_AMOUNT', 10_000_000, 1),
+    rateLimitRpsPerIp: int('RATE_LIMIT_RPS_PER_IP', 0, 0),
+    rateLimitRpsPerToken: int('RATE_LIMIT_RPS_PER_TOKEN', 0, 0),
+    kafkaBrokers,
+    mongoUrl,
+    eventstoreUrl: env.EVENTSTORE_URL?.trim() || undefined,
+  };
+  if (problems.length) throw new ConfigError(problems);
+  config.jwtSecret = jwtSecretRaw || persistedSecret(dataDir);
+  return config;
+}
+
+/** Without JWT_SECRET, a strong secret is generated once and kept in DATA_DIR, so tokens survive restarts. */
+function persistedSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  try {
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './jwt';
+export * from './keyed-mutex';
+export * from './clock';
+export * from './validation';

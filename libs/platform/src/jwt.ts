@@ -1,0 +1,57 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface TokenClaims {
+  sub: string;
+  jti: string;
+  iat: number;
+  exp?: number;
+}
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/** HS256 only: the header is fixed on signing and checked on verifying, so `alg: none` or RS/ES tricks fail. */
+export class JwtCodec {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = Buffer.from(secret, 'utf8');
+  }
+
+  sign(claims: TokenClaims): string {
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return `${HEADER}.${payload}.${this.mac(`${HEADER}.${payload}`)}`;
+  }
+
+  /** The claims of a well-formed, correctly signed, unexpired HS256 token; otherwise null. */
+  verify(token: string, nowSeconds = Math.floor(Date.now() / 1000)): TokenClaims | null {
+    if (token.length > 4096) return null;
+    const parts = token.split('.');
+    if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) return null;
+    const [header, payload, signature] = parts;
+    const expected = Buffer.from(this.mac(`${header}.${payload}`), 'base64url');
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const head = parseJson(header);
+    if (!head || head.alg !== 'HS256' || (head.typ !== undefined && head.typ !== 'JWT')) return null;
+    const claims = parseJson(payload);
+    if (!claims || typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || typeof claims.iat !== 'number') {
+      return null;
+    }
+    if (claims.exp !== undefined && (typeof claims.exp !== 'number' || claims.exp <= nowSeconds)) return null;
+    return { sub: claims.sub, jti: claims.jti, iat: claims.iat, exp: claims.exp };
+  }
+
+  private mac(input: string): string {
+    return createHmac('sha256', this.key).update(input).digest('base64url');
+  }
+}
+
+function parseJson(part: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  DomainError,
+  ErrorCode,
+  paymentStream,
+  PaymentReply,
+  QueuePatterns,
+  ReleaseTokenRequest,
+  seatStream,
+  WalletPatterns,
+  WalletMovementReply,
+  DebitRequest,
+  RefundRequest,
+} from '@concert/contracts';
+import { execute, load } from '@concert/event-store';
+import { MESSAGE_BUS, MessageBus } from '@concert/bus';
+import { PaymentCommand, paymentDecider, PaymentState } from '../domain/payment.decider';
+import { seatDecider } from '../domain/seat.decider';
+import { BookingRuntime } from './booking.runtime';
+import { ownReservation } from './reservation.handlers';
+
+/** A saga older than this with no outcome is taken to have lost its process, and is resumed. */
+const STALE_MS = 5_000;
+const RECOVERY_INTERVAL_MS = 2_000;
+
+/**
+ * check hold → debit wallet → confirm seat → release the queue token. Its progress is the
+ * payment stream (one per reservation): every step is idempotent by payment id, so after a
+ * crash the saga runs again from the top and either finishes or compensates with a refund.
+ */
+@Injectable()
+export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly runtime: BookingRuntime,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.recover(STALE_MS), RECOVERY_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async pay(userId: string, reservationId: string): Promise<PaymentReply> {
+    const record = ownReservation(this.runtime, reservationId, userId);
+    const stream = paymentStream(reservationId);
+    return this.runtime.locks.run(stream, async () => {
+      const { state } = await load(this.runtime.store, stream, paymentDecider);
+      if (state.status === 'Completed') return reply(state);
+      if (state.status !== 'Started') {
+        const now = this.runtime.clock.now();
+        const seat = await load(this.runtime.store, seatStream(record.concertId, record.date, record.seatNumber), seatDecider);
+        const hold = seat.state.status === 'Held' && seat.state.hold.reservationId === reservationId ? seat.state.hold : undefined;
+        if (!hold) {
+          throw new DomainError(record.status === 'CANCELLED' ? ErrorCode.ReservationNotActive : ErrorCode.ReservationExpired);
+        }
+        if (now.getTime() >= Date.parse(hold.expiresAt)) throw new DomainError(ErrorCode.ReservationExpired);
+        await this.step(stream, {
+          type: 'StartPayment',
+          paymentId: randomUUID(),
+          reservationId,
+          userId,
+          amount: hold.price,
+          seatStreamId: seatStream(record.concertId, record.date, record.seatNumber),
+          now,
+        });
+      }
+      return this.run(stream);
+    });
+  }
+
+  /** Drives a started payment to its end. Call under the payment stream's lock. */
+  private async run(stream: string): Promise<PaymentReply> {
+    const { state } = await load(this.runtime.store, stream, paymentDecider);
+    if (state.status === 'Completed') return reply(state);
+    if (state.status !== 'Started') {
+      throw new DomainError(
+        state.status === 'Failed' && state.reason === 'INSUFFICIENT_BALANCE' ? ErrorCode.InsufficientBalance : ErrorCode.ReservationExpired,
+      );
+    }
+    const { paymentId, userId, reservationId, amount, seatStreamId } = state;
+    try {
+      await this.bus.request<WalletMovementReply>(WalletPatterns.debit, { userId, paymentId, reservationId, amount } satisfies DebitRequest);
+    } catch (err) {
+      if (!DomainError.is(err, ErrorCode.InsufficientBalance)) throw err;
+      await this.step(stream, { type: 'FailPayment', paymentId, reason: 'INSUFFICIENT_BALANCE', now: this.runtime.clock.now() });
+      throw err;
+    }
+    try {
+      const now = this.runtime.clock.now();
+      const sold = await this.runtime.locks.run(seatStreamId, () =>
+        execute(this.runtime.store, seatStreamId, seatDecider, { type: 'ConfirmSale', reservationId, paymentId, now }, { now }),
+      );
+      if (sold.appended) await this.runtime.catchUp(sold.appended.position);
+    } catch (err) {
+      if (!DomainError.is(err, ErrorCode.ReservationExpired)) throw err;
+      await this.bus.request<WalletMovementReply>(WalletPatterns.refund, { userId, paymentId } satisfies RefundRequest);
+      await this.step(stream, { type: 'RecordRefund', paymentId, now: this.runtime.clock.now() });
+      throw err;
+    }
+    const completed = await this.step(stream, { type: 'CompletePayment', paymentId, now: this.runtime.clock.now() });
+    await this.releaseToken(userId);
+    if (completed.status !== 'Completed') throw new DomainError(ErrorCode.Internal, 'Payment did not complete');
+    return reply(completed);
+  }
+
+  private async step(stream: string, command: PaymentCommand): Promise<PaymentState> {
+    const result = await execute(this.runtime.store, stream, paymentDecider, command, { now: command.now });
+    if (result.appended) await this.runtime.catchUp(result.appended.position);
+    return result.state;
+  }
+
+  /** The buyer is done: their slot goes to the next in line. A failure here never undoes a sale. */
+  private async releaseToken(userId: string): Promise<void> {
+    try {
+      await this.bus.request(QueuePatterns.releaseToken, { userId, reason: 'PAID' } satisfies ReleaseTokenRequest);
+    } catch (err) {
+      this.runtime.logger.warn(`token release for ${userId} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Resumes sagas whose process died mid-way (all of them at boot, the stale ones later). */
+  async recover(olderThanMs: number): Promise<number> {
+    const now = this.runtime.clock.now().getTime();
+    const stuck = [...this.runtime.view.payments.values()].filter(
+      (p) => p.status === 'Started' && now - p.startedAtMs >= olderThanMs,
+    );
+    for (const p of stuck) {
+      const stream = paymentStream(p.reservationId);
+      await this.runtime.locks
+        .run(stream, () => this.run(stream))
+        .catch((err: unknown) => {
+          if (!(err instanceof DomainError)) this.runtime.logger.error(`payment ${p.paymentId} recovery failed: ${String(err)}`);
+        });
+    }
+    return stuck.length;
+  }
+}
+
+function reply(state: PaymentState & { status: 'Completed' }): PaymentReply {
+  return {
+    paymentId: state.paymentId,
+    reservationId: state.reservationId,
+    userId: state.userId,
+    amount: state.amount,
+    status: 'COMPLETED',
+    paidAt: state.paidAt,
+  };
+}

@@ -1,0 +1,194 @@
+import {
+
+  CatalogEvent,
+  PaymentEvent,
+  ReservationStatus,
+  ReservationView,
+  SeatEvent,
+  seatKey,
+  SeatSpec,
+  StoredEvent,
+  upcast,
+} from '@concert/contracts';
+
+export interface ReservationRecord {
+  reservationId: string;
+  userId: string;
+  concertId: number;
+  date: string;
+  seatNumber: number;
+  price: number;
+  expiresAt: string;
+  expiresAtMs: number;
+  status: 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
+}
+
+export interface PaymentRecord {
+  paymentId: string;
+  reservationId: string;
+  userId: string;
+  amount: number;
+  status: 'Started' | 'Completed' | 'Failed' | 'Refunded';
+  startedAtMs: number;
+  paidAt?: string;
+}
+
+interface Schedule {
+  /** Seats in seat-number order with their price. */
+  seats: SeatSpec[];
+}
+
+interface Concert {
+  title: string;
+  schedules: Map<string, Schedule>;
+}
+
+/**
+ * Booking's read models, folded from its own events: the catalog, the current hold of each
+ * seat, reservations by id, and payments by reservation. Every read applies the clock, so a
+ * hold past its deadline is free at once, before the expiry process records it.
+ */
+export class BookingView {
+  private readonly concerts = new Map<number, Concert>();
+  private readonly seatHolder = new Map<string, ReservationRecord>();
+  private readonly sold = new Set<string>();
+  readonly reservations = new Map<string, ReservationRecord>();
+  readonly openHolds = new Set<string>();
+  readonly payments = new Map<string, PaymentRecord>();
+  position = 0;
+
+  apply(stored: StoredEvent): void {
+    const event = upcast<CatalogEvent | SeatEvent | PaymentEvent>(stored);
+    switch (event.type) {
+      case 'ConcertCreated':
+        this.concerts.set(event.data.concertId, { title: event.data.title, schedules: new Map() });
+        break;
+      case 'ScheduleAdded': {
+        const seats = [...event.data.seats].sort((a, b) => a.seatNumber - b.seatNumber);
+        this.concerts.get(event.data.concertId)?.schedules.set(event.data.date, { seats });
+        break;
+      }
+      case 'SeatHeld': {
+        const d = event.data;
+        const record: ReservationRecord = { ...d, expiresAtMs: Date.parse(d.expiresAt), status: 'HELD' };
+        delete (record as Partial<typeof d>).heldAt;
+        this.reservations.set(d.reservationId, record);
+        this.seatHolder.set(seatKey(d.concertId, d.date, d.seatNumber), record);
+        this.openHolds.add(d.reservationId);
+        break;
+      }
+      case 'SeatHoldCancelled':
+        this.close(event.data.reservationId, 'CANCELLED');
+        break;
+      case 'SeatHoldExpired':
+        this.close(event.data.reservationId, 'EXPIRED');
+        break;
+      case 'SeatSold': {
+        const record = this.close(event.data.reservationId, 'CONFIRMED');
+        if (record) this.sold.add(seatKey(record.concertId, record.date, record.seatNumber));
+        break;
+      }
+      case 'PaymentStarted':
+        this.payments.set(event.data.reservationId, {
+          paymentId: event.data.paymentId,
+          reservationId: event.data.reservationId,
+          userId: event.data.userId,
+          amount: event.data.amount,
+          status: 'Started',
+          startedAtMs: Date.parse(event.data.startedAt),
+        });
+        break;
+      case 'PaymentCompleted':
+        this.settle(event.data.reservationId, 'Completed', event.data.paidAt);
+        break;
+      case 'PaymentFailed':
+        this.settle(event.data.reservationId, 'Failed');
+        break;
+      case 'PaymentRefunded':
+        this.settle(event.data.reservationId, 'Refunded');
+        break;
+    }
+    this.position = stored.position;
+  }
+
+  private close(reservationId: string, status: ReservationRecord['status']): ReservationRecord | undefined {
+    const record = this.reservations.get(reservationId);
+    if (!record) return undefined;
+    record.status = status;
+    this.openHolds.delete(reservationId);
+    const key = seatKey(record.concertId, record.date, record.seatNumber);
+    if (this.seatHolder.get(key) === record) this.seatHolder.delete(key);
+    return record;
+  }
+
+  private settle(reservationId: string, status: PaymentRecord['status'], paidAt?: string): void {
+    const payment = this.payments.get(reservationId);
+    if (!payment) return;
+    payment.status = status;
+    if (paidAt) payment.paidAt = paidAt;
+  }
+
+  hasConcert(concertId: number): boolean {
+    return this.concerts.has(concertId);
+  }
+
+  isEmpty(): boolean {
+    return this.concerts.size === 0;
+  }
+
+  seatPrice(concertId: number, date: string, seatNumber: number): number | undefined {
+    return this.concerts
+      .get(concertId)
+      ?.schedules.get(date)
+      ?.seats.find((s) => s.seatNumber === seatNumber)?.price;
+  }
+
+  hasSchedule(concertId: number, date: string): boolean {
+    return this.concerts.get(concertId)?.schedules.has(date) ?? false;
+  }
+
+  private isFree(concertId: number, date: string, seatNumber: number, now: number): boolean {
+    const key = seatKey(concertId, date, seatNumber);
+    if (this.sold.has(key)) return false;
+    const holder = this.seatHolder.get(key);
+    return !holder || now >= holder.expiresAtMs;
+  }
+
+  /** Seats nobody holds or bought, as of `now`; undefined for an unknown concert. */
+  availableSeats(concertId: number, date: string, now: number): SeatSpec[] | undefined {
+    const concert = this.concerts.get(concertId);
+    if (!concert) return undefined;
+    const schedule = concert.schedules.get(date);
+    if (!schedule) return [];
+    return schedule.seats.filter((s) => this.isFree(concertId, date, s.seatNumber, now));
+  }
+
+  /** Dates from `today` on (YYYY-MM-DD, UTC) that still have a free seat. */
+  availableDates(concertId: number, today: string, now: number): string[] | undefined {
+    const concert = this.concerts.get(concertId);
+    if (!concert) return undefined;
+    return [...concert.schedules.entries()]
+      .filter(([date, schedule]) => date >= today && schedule.seats.some((s) => this.isFree(concertId, date, s.seatNumber, now)))
+      .map(([date]) => date)
+      .sort();
+  }
+
+  reservationView(record: ReservationRecord, now: number): ReservationView {
+    const status: ReservationStatus =
+      record.status === 'HELD'
+        ? now >= record.expiresAtMs
+          ? 'EXPIRED'
+          : 'TEMPORARILY_RESERVED'
+        : record.status;
+    return {
+      reservationId: record.reservationId,
+      concertId: record.concertId,
+      date: record.date,
+      seatNumber: record.seatNumber,
+      status,
+      expiresAt: record.expiresAt,
+      price: record.price,
+    };
+  }
+}
+

@@ -1,0 +1,58 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { DomainError, ErrorCode, IssueTokenReply, queueUserStream } from '@concert/contracts';
+import { EVENT_STORE, EventStore, execute } from '@concert/event-store';
+import { isUuid, JwtCodec } from '@concert/platform';
+import { estimateWaitMinutes } from '../domain/admission';
+import { userTokenDecider } from '../domain/user-token.decider';
+import { QueueRuntime } from './queue.runtime';
+
+export class IssueTokenCommand {
+  constructor(readonly userId: string) {}
+}
+
+@CommandHandler(IssueTokenCommand)
+export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand, IssueTokenReply> {
+  private readonly jwt: JwtCodec;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly runtime: QueueRuntime,
+  ) {
+    this.jwt = new JwtCodec(runtime.config.jwtSecret);
+  }
+
+  async execute({ userId }: IssueTokenCommand): Promise<IssueTokenReply> {
+    if (!isUuid(userId)) throw new DomainError(ErrorCode.InvalidUserId);
+    const { line } = this.runtime;
+    const issued = await this.runtime.userLocks.run(userId, async () => {
+      const now = this.runtime.clock.now();
+      const current = line.latestOf(userId);
+      const liveTokenOver = current && line.overReason(current, now.getTime(), this.runtime.idleTimeoutMs);
+      const result = await execute(
+        this.store,
+        queueUserStream(userId),
+        userTokenDecider,
+        { type: 'IssueToken', userId, tokenId: randomUUID(), now, liveTokenOver },
+        { now },
+      );
+      if (result.appended) await this.runtime.catchUp(result.appended.position);
+      return result.appended !== null;
+    });
+    if (issued) await this.runtime.admit();
+    const record = line.latestOf(userId);
+    if (!record) throw new DomainError(ErrorCode.Internal, 'Token was not recorded');
+    const now = this.runtime.clock.now().getTime();
+    line.touch(record, now);
+    const queuePosition = line.rank(record);
+    return {
+      token: this.jwt.sign({ sub: userId, jti: record.tokenId, iat: Math.floor(record.issuedAt / 1000) }),
+      tokenId: record.tokenId,
+      userId,
+      queuePosition,
+      estimatedWaitTime: estimateWaitMinutes(queuePosition, line.admissionsPerMinute(now)),
+      status: line.effectiveStatus(record, now, this.runtime.idleTimeoutMs),
+    };
+  }
+}

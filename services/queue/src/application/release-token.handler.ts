@@ -1,0 +1,25 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { TokenExpiryReason } from '@concert/contracts';
+import { QueueRuntime } from './queue.runtime';
+
+/** The booking saga's last step: a buyer who paid leaves, and the next in line gets the slot. */
+export class ReleaseTokenCommand {
+  constructor(
+    readonly userId: string,
+    readonly reason: TokenExpiryReason,
+  ) {}
+}
+
+@CommandHandler(ReleaseTokenCommand)
+export class ReleaseTokenHandler implements ICommandHandler<ReleaseTokenCommand, { released: boolean }> {
+  constructor(private readonly runtime: QueueRuntime) {}
+
+  async execute({ userId, reason }: ReleaseTokenCommand): Promise<{ released: boolean }> {
+    await this.runtime.catchUp();
+    const record = this.runtime.line.latestOf(userId);
+    if (!record || record.status === 'EXPIRED') return { released: false };
+    await this.runtime.expire(userId, record.tokenId, reason);
+    await this.runtime.admit();
+    return { released: true };
+  }
+}
