@@ -14,6 +14,8 @@ const transform = {
       sourceMaps: 'inline',
     },
   ],
+  // A few dependencies ship ESM only (content-disposition, under @fastify/static): compile them to CJS.
+  '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
 const base = {
@@ -21,6 +23,7 @@ const base = {
   transform,
   moduleNameMapper: pathsToModuleNameMapper(),
   testEnvironment: 'node',
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/apps', '<rootDir>/tools'],
 };
 

@@ -2,8 +2,6 @@ import { INestApplication, LogLevel, Type, DynamicModule } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorBody } from './http-error';
 import { openApiDocument } from './openapi';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -18,11 +16,6 @@ export async function createHttpApp(module: Type | DynamicModule, options: HttpA
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: options.logger ?? ['error', 'warn', 'log'],
     abortOnError: false,
-  });
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
-    const body = toErrorBody(error);
-    void reply.status(body.statusCode).send(body);
   });
   SwaggerModule.setup('docs', app as unknown as INestApplication, openApiDocument as never, {
     jsonDocumentUrl: 'openapi.json',

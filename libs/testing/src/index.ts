@@ -1,0 +1,2 @@
+export * from './embedded-server';
+export * from './http-client';
