@@ -1,0 +1,19 @@
+# One image for every service; the command picks which one runs (see docker-compose.yml).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && node -e "new (require('better-sqlite3'))(':memory:').close()"
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production MODE=distributed
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.base.json ./
+COPY tools/register.js ./tools/register.js
+COPY libs ./libs
+COPY services ./services
+COPY apps ./apps
+USER node
+EXPOSE 3000
+CMD ["node", "-r", "./tools/register.js", "apps/distributed/src/main.ts", "gateway"]
