@@ -1,0 +1,67 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  /** Completed responses per second, whatever their status. */
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  durationS: number;
+  /** Count per HTTP status, e.g. `{ 200: 51234 }`. */
+  statuses: Record<string, number>;
+  /** Socket errors and timeouts. */
+  errors: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  /** Run for this long (s)… */
+  durationS?: number;
+  /** …or send exactly this many requests. */
+  amount?: number;
+  requests: autocannon.Request[];
+}
+
+/** One autocannon run from this process against a loopback server. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  if (!new URL(options.url).hostname.match(/^(127\.0\.0\.1|localhost|::1)$/)) throw new Error(`not a loopback target: ${options.url}`);
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: 1,
+    timeout: 30,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.durationS ?? 5 }),
+    requests: options.requests,
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count;
+  return {
+    rps: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    total: result.requests.total,
+    durationS: result.duration,
+    statuses,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** A request whose Authorization header cycles through `tokens`. */
+export function withRotatingToken(request: autocannon.Request, tokens: string[]): autocannon.Request {
+  let next = 0;
+  return {
+    ...request,
+    setupRequest: (req) => ({
+      ...req,
+      headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+    }),
+  };
+}
+
+export function formatStatuses(statuses: Record<string, number>): string {
+  return Object.entries(statuses)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, n]) => `${n}×${code}`)
+    .join(', ');
+}

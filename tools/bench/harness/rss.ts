@@ -1,0 +1,54 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * Peak resident memory of a process, from /proc/<pid>/status. `reset()` clears the kernel's
+ * high-water mark (VmHWM, via clear_refs) so each scenario on a shared server gets its own peak;
+ * where that is not allowed, a 50 ms VmRSS sampler stands in.
+ */
+export class RssMeter {
+  private sampled = 0;
+  private timer?: NodeJS.Timeout;
+  private hwmResettable = true;
+
+  constructor(readonly pid: number) {}
+
+  /** Starts a new measurement window. */
+  reset(): void {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+    } catch {
+      this.hwmResettable = false;
+    }
+    this.sampled = this.read('VmRSS');
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => {
+      this.sampled = Math.max(this.sampled, this.read('VmRSS'));
+    }, 50);
+    this.timer.unref();
+  }
+
+  /** Peak RSS in MiB since the last reset (or since the process started). */
+  peakMiB(): number {
+    const hwm = this.hwmResettable || !this.timer ? this.read('VmHWM') : 0;
+    return Math.max(hwm, this.sampled, this.read('VmRSS')) / 1024;
+  }
+
+  currentMiB(): number {
+    return this.read('VmRSS') / 1024;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A field of /proc/<pid>/status in kB; 0 once the process is gone. */
+  private read(field: 'VmRSS' | 'VmHWM'): number {
+    try {
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { createConcert, dateInDays } from '../harness/api';
+import { BenchContext } from '../harness/context';
+import { HttpDriver } from '../harness/driver';
+import { formatStatuses, load } from '../harness/load';
+import { Row } from '../harness/report';
+import { ServerProcess } from '../harness/server';
+
+export interface HoldOutcome {
+  row: Row;
+  /** Every reservation a 201 acknowledged. */
+  reservationIds: string[];
+}
+
+const BENCH_CONCERT = 2;
+const MAX_SEATS_PER_DATE = 10_000;
+
+/** POST /reservations where every request holds a different free seat: one durable append each. */
+export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: string[]): Promise<HoldOutcome> {
+  const count = Math.min(tokens.length, ctx.quick ? 5_000 : 20_000);
+  const seatsPerDate = Math.min(MAX_SEATS_PER_DATE, count);
+  const dates = Array.from({ length: Math.ceil(count / seatsPerDate) }, (_, i) => dateInDays(60 + i));
+  const admin = new HttpDriver(server.url, 1);
+  await createConcert(admin, BENCH_CONCERT, dates, seatsPerDate).finally(() => admin.close());
+
+  const reservationIds: string[] = [];
+  let next = 0;
+  const requests = [
+    {
+      method: 'POST',
+      path: '/reservations',
+      setupRequest: (req: object) => {
+        const i = next++;
+        const body = { concertId: BENCH_CONCERT, date: dates[Math.floor(i / seatsPerDate)], seatNumber: (i % seatsPerDate) + 1 };
+        return {
+          ...req,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+          body: JSON.stringify(body),
+        };
+      },
+      onResponse: (status: number, body: string) => {
+        if (status === 201) reservationIds.push(JSON.parse(String(body)).reservationId);
+      },
+    },
+  ];
+  const warmup = Math.floor(count / 10);
+  await load({ url: server.url, connections: ctx.connections, amount: warmup, requests });
+  const { result: r, rssMiB } = await server.measure('hold', () =>
+    load({ url: server.url, connections: ctx.connections, amount: count - warmup, requests }),
+  );
+  return {
+    reservationIds,
+    row: {
+      scenario: 'seat hold (distinct seats)',
+      throughput: r.rps,
+      unit: 'req/s',
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      comparable: true,
+      rssMiB,
+      target: '≥ 25 % of ceiling, durable',
+      minRatio: 0.25,
+      checks: [{ ok: (r.statuses['201'] ?? 0) === r.total && r.errors === 0, what: `every hold answered 201 (${formatStatuses(r.statuses)})` }],
+      notes: [`${count} holds (${warmup} of them warm-up) on ${dates.length} date(s) of ${seatsPerDate} seats, one per user`],
+    },
+  };
+}

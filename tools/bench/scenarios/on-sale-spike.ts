@@ -1,0 +1,89 @@
+import { firstDemoDate, issueTokens } from '../harness/api';
+import { BenchContext } from '../harness/context';
+import { HttpDriver } from '../harness/driver';
+import { formatStatuses, load, LoadResult } from '../harness/load';
+import { Row } from '../harness/report';
+import { spawnEmbedded } from '../harness/server';
+import { StoreCheck } from '../harness/store-check';
+
+const USERS = 10_000;
+const SEATS = 50;
+const RACE_CONNECTIONS = 1_000;
+
+/**
+ * The on-sale: 10,000 admitted users race for the 50 seats of one date, each sending one hold
+ * (user i asks for seat i mod 50 + 1, so every seat is wanted by 200 users at once).
+ * Exactly 50 must win; everyone else gets 409.
+ */
+export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
+  const server = await spawnEmbedded(ctx.workDir, {
+    name: 'spike',
+    profileDir: ctx.profileDir,
+    env: { QUEUE_MAX_ACTIVE: String(USERS) },
+  });
+  const driver = new HttpDriver(server.url, 200);
+  const checks = [];
+  const notes: string[] = [];
+  let r: LoadResult;
+  let rssMiB: number;
+  let date: string;
+  try {
+    const setupStarted = Date.now();
+    const users = await issueTokens(driver, USERS, 200);
+    const active = users.filter((u) => u.status === 'ACTIVE').length;
+    notes.push(`setup: ${USERS} tokens issued in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s, ${active} ACTIVE`);
+    checks.push({ ok: active === USERS, what: `all ${USERS} users admitted (QUEUE_MAX_ACTIVE=${USERS})` });
+    date = await firstDemoDate(driver, users[0].token);
+    let next = 0;
+    const requests = [
+      {
+        method: 'POST',
+        path: '/reservations',
+        setupRequest: (req: object) => {
+          const i = next++;
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${users[i % USERS].token}` },
+            body: JSON.stringify({ concertId: 1, date, seatNumber: (i % SEATS) + 1 }),
+          };
+        },
+      },
+    ];
+    ({ result: r, rssMiB } = await server.measure('spike', () =>
+      load({ url: server.url, connections: RACE_CONNECTIONS, amount: USERS, requests }),
+    ));
+    const won = r.statuses['201'] ?? 0;
+    const lost = r.statuses['409'] ?? 0;
+    checks.push({
+      ok: won === SEATS && lost === USERS - SEATS && r.total === USERS,
+      what: `${won} holds (201) and ${lost} conflicts (409) of ${r.total} (${formatStatuses(r.statuses)}, errors ${r.errors})`,
+    });
+    const left = await driver.call('GET', `/concerts/1/available-seats?date=${date}`, { token: users[0].token });
+    checks.push({ ok: left.status === 200 && left.body.seats.length === 0, what: `available-seats for ${date} lists ${left.body.seats?.length} seats afterwards` });
+  } finally {
+    driver.close();
+    await server.stop();
+  }
+  const store = new StoreCheck(server.dataDir!);
+  try {
+    const held = store.count('SeatHeld', `AND json_extract(data, '$.date') = '${date}'`);
+    const seats = store.values('SeatHeld', 'seatNumber', `AND json_extract(data, '$.date') = '${date}'`).size;
+    checks.push({ ok: held === SEATS && seats === SEATS, what: `store: ${held} SeatHeld events for ${date}, on ${seats} distinct seats` });
+  } finally {
+    store.close();
+  }
+  notes.push(`the race: ${USERS} requests over ${RACE_CONNECTIONS} connections, ${r.durationS.toFixed(2)} s`);
+  return {
+    scenario: `on-sale spike: ${USERS.toLocaleString('en-US')} users, ${SEATS} seats`,
+    throughput: r.rps,
+    unit: 'req/s',
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    comparable: true,
+    rssMiB,
+    target: 'exactly 50 × 201, rest 409; ≥ 25 %',
+    minRatio: 0.25,
+    checks,
+    notes,
+  };
+}

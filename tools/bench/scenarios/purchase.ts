@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { BENCH_ADMIN_KEY, createConcert, dateInDays } from '../harness/api';
+import { BenchContext } from '../harness/context';
+import { forEachBounded, HttpDriver, Reply } from '../harness/driver';
+import { Row } from '../harness/report';
+import { spawnEmbedded } from '../harness/server';
+import { Latencies } from '../harness/stats';
+import { StoreCheck } from '../harness/store-check';
+
+const CONCURRENT_BUYERS = 100;
+const BENCH_CONCERT = 3;
+const SEATS_PER_DATE = 500;
+const HOLD_ATTEMPTS = 5;
+
+type Step = 'token' | 'seats' | 'hold' | 'charge' | 'pay';
+
+/**
+ * The whole purchase, per buyer: token → available seats of a date → hold a free seat (another
+ * one on 409) → charge the wallet with the price → pay. 100 buyers at a time, each on its own
+ * connection and token; dates are shared, so buyers do collide on seats like real ones.
+ */
+export async function runPurchase(ctx: BenchContext): Promise<Row> {
+  const buyers = ctx.quick ? 600 : 3_000;
+  const server = await spawnEmbedded(ctx.workDir, {
+    name: 'purchase',
+    profileDir: ctx.profileDir,
+    env: { QUEUE_MAX_ACTIVE: '1000000', ADMIN_API_KEY: BENCH_ADMIN_KEY },
+  });
+  const driver = new HttpDriver(server.url, CONCURRENT_BUYERS);
+  const dates = Array.from({ length: Math.ceil((buyers * 2) / SEATS_PER_DATE) }, (_, i) => dateInDays(90 + i));
+  const latency = Object.fromEntries(
+    (['token', 'seats', 'hold', 'charge', 'pay'] as Step[]).map((s) => [s, new Latencies()]),
+  ) as Record<Step, Latencies>;
+  const flow = new Latencies();
+  const failures = new Map<string, number>();
+  let conflicts = 0;
+  let completed = 0;
+  const fail = (what: string): void => void failures.set(what, (failures.get(what) ?? 0) + 1);
+  const timed = async (step: Step, call: Promise<Reply>): Promise<Reply> => {
+    const reply = await call;
+    latency[step].add(reply.ms);
+    return reply;
+  };
+
+  const buy = async (i: number): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const userId = randomUUID();
+    const issued = await timed('token', driver.call('POST', '/queue/token', { body: { userId } }));
+    if (issued.status !== 200 || issued.body.status !== 'ACTIVE') return fail(`token ${issued.status} ${issued.body?.status}`);
+    const token = issued.body.token as string;
+    const date = dates[i % dates.length];
+    const seats = await timed('seats', driver.call('GET', `/concerts/${BENCH_CONCERT}/available-seats?date=${date}`, { token }));
+    if (seats.status !== 200) return fail(`seats ${seats.status}`);
+    const free: { seatNumber: number; price: number }[] = [...seats.body.seats];
+    let hold: Reply | undefined;
+    for (let attempt = 0; attempt < HOLD_ATTEMPTS && free.length > 0; attempt++) {
+      const [seat] = free.splice(Math.floor(Math.random() * free.length), 1);
+      hold = await timed('hold', driver.call('POST', '/reservations', { token, body: { concertId: BENCH_CONCERT, date, seatNumber: seat.seatNumber } }));
+      if (hold.status !== 409) break;
+      conflicts++;
+    }
+    if (hold?.status !== 201) return fail(`hold ${hold?.status ?? 'no free seat'}`);
+    const charge = await timed('charge', driver.call('POST', `/users/${userId}/charge`, { token, body: { amount: hold.body.price } }));
+    if (charge.status !== 200) return fail(`charge ${charge.status}`);
+    const pay = await timed('pay', driver.call('POST', '/payments', { token, body: { reservationId: hold.body.reservationId } }));
+    if (pay.status !== 200 || pay.body.status !== 'COMPLETED') return fail(`pay ${pay.status} ${JSON.stringify(pay.body)}`);
+    completed++;
+    flow.add(Number(process.hrtime.bigint() - started) / 1e6);
+  };
+
+  let wallS = 0;
+  let rssMiB = 0;
+  let warmupCompleted = 0;
+  try {
+    const admin = new HttpDriver(server.url, 1);
+    await createConcert(admin, BENCH_CONCERT, dates, SEATS_PER_DATE).finally(() => admin.close());
+    const warmup = Math.floor(buyers / 10);
+    await forEachBounded(warmup, CONCURRENT_BUYERS, buy);
+    warmupCompleted = completed;
+    for (const l of Object.values(latency)) l.clear();
+    flow.clear();
+    completed = 0;
+    conflicts = 0;
+    failures.clear();
+    const started = Date.now();
+    ({ rssMiB } = await server.measure('purchase', () =>
+      forEachBounded(buyers, CONCURRENT_BUYERS, (i) => buy(warmup + i), Date.now() + 10 * 60_000),
+    ));
+    wallS = (Date.now() - started) / 1000;
+  } finally {
+    driver.close();
+    await server.stop();
+  }
+
+  const store = new StoreCheck(server.dataDir!);
+  const sold = store.count('SeatSold');
+  const soldSeats = store.streams('SeatSold');
+  const debits = store.count('WalletDebited');
+  const refunds = store.count('WalletRefunded');
+  store.close();
+  const warmupBuyers = Math.floor(buyers / 10);
+  const p99 = latency.pay.percentile(99);
+  const steps = (['token', 'seats', 'hold', 'charge', 'pay'] as Step[])
+    .map((s) => `${s} ${latency[s].percentile(50).toFixed(1)}/${latency[s].percentile(99).toFixed(1)}`)
+    .join(', ');
+  return {
+    scenario: `full purchase, ${CONCURRENT_BUYERS} concurrent buyers`,
+    throughput: completed / wallS,
+    unit: 'purchases/s',
+    p50Ms: latency.pay.percentile(50),
+    p99Ms: p99,
+    comparable: false,
+    rssMiB,
+    target: 'payment p99 < 50 ms',
+    checks: [
+      { ok: p99 < 50, what: `payment p99 ${p99.toFixed(1)} ms` },
+      { ok: completed === buyers, what: `${completed}/${buyers} buyers completed${failures.size ? ` (failures: ${[...failures].map(([k, n]) => `${n}× ${k}`).join(', ')})` : ''}` },
+      {
+        ok: sold === completed + warmupCompleted && soldSeats === sold && debits === sold && refunds === 0,
+        what: `store: ${sold} SeatSold on ${soldSeats} distinct seats, ${debits} WalletDebited, ${refunds} refunds for ${completed + warmupCompleted} purchases`,
+      },
+    ],
+    notes: [
+      `${buyers} measured buyers after ${warmupBuyers} warm-up buyers, ${wallS.toFixed(1)} s; p50/p99 columns are POST /payments`,
+      `per step p50/p99 ms: ${steps}`,
+      `whole flow p50/p99: ${flow.percentile(50).toFixed(0)}/${flow.percentile(99).toFixed(0)} ms; ${conflicts} seat conflicts (409) retried`,
+      `${dates.length} dates × ${SEATS_PER_DATE} seats`,
+    ],
+  };
+}

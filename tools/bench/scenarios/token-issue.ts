@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { claimsOf } from '../harness/api';
+import { BenchContext } from '../harness/context';
+import { formatStatuses, load } from '../harness/load';
+import { Row } from '../harness/report';
+import { ServerProcess } from '../harness/server';
+
+export interface TokenIssueOutcome {
+  row: Row;
+  /** Every token a 200 acknowledged, warm-up included. */
+  tokens: string[];
+}
+
+/** POST /queue/token for a new user every request: one durable append per token (plus admission). */
+export async function runTokenIssue(ctx: BenchContext, server: ServerProcess): Promise<TokenIssueOutcome> {
+  const tokens: string[] = [];
+  const requests = [
+    {
+      method: 'POST',
+      path: '/queue/token',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req: object) => ({ ...req, body: JSON.stringify({ userId: randomUUID() }) }),
+      onResponse: (status: number, body: string) => {
+        if (status === 200) tokens.push(JSON.parse(String(body)).token);
+      },
+    },
+  ];
+  await load({ url: server.url, connections: ctx.connections, durationS: ctx.warmupS, requests });
+  const { result: r, rssMiB } = await server.measure('token-issue', () =>
+    load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests }),
+  );
+  const ok = r.statuses['200'] ?? 0;
+  return {
+    tokens,
+    row: {
+      scenario: 'token issue (new users)',
+      throughput: r.rps,
+      unit: 'req/s',
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      comparable: true,
+      rssMiB,
+      target: '≥ 25 % of ceiling, durable',
+      minRatio: 0.25,
+      checks: [{ ok: ok === r.total && r.errors === 0, what: `every request answered 200 (${formatStatuses(r.statuses)}, errors ${r.errors})` }],
+      notes: [`${ctx.connections} connections; QUEUE_MAX_ACTIVE is high, so each new token is also admitted (TokenIssued + TokenActivated)`],
+    },
+  };
+}
+
+export function tokenIds(tokens: string[]): string[] {
+  return tokens.map((t) => claimsOf(t).jti);
+}
