@@ -30,7 +30,10 @@ export interface EventStore {
   readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]>;
   /** Events with a position strictly after `after`, in append order. */
   readAll(after: number, limit: number): Promise<StoredEvent[]>;
-  /** Catch up from `after`, then stay live. The handler runs for one event at a time, in order. */
+  /**
+   * Catch up from `after`, then stay live. The handler runs for one event at a time, in order.
+   * A handler that throws gets the same event again after a backoff; meanwhile `caughtUpTo` rejects.
+   */
   subscribeAll(after: number, handler: EventHandler, options?: SubscribeOptions): Subscription;
   /** The position of the last event in the store (0 when empty). */
   headPosition(): Promise<number>;

@@ -4,6 +4,8 @@ import { EventHandler, SubscribeOptions, Subscription } from './event-store.port
 type Reader = (after: number, limit: number) => Promise<StoredEvent[]>;
 
 const PAGE = 2000;
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 5000;
 
 /**
  * Catch-up then live subscription shared by the adapters: it pulls pages after its own
@@ -17,6 +19,8 @@ export class PullSubscription implements Subscription {
   private pendingSignal = false;
   private waiters: { position: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private retryDelay = FIRST_RETRY_MS;
   private failure?: unknown;
 
   constructor(
@@ -61,12 +65,25 @@ export class PullSubscription implements Subscription {
           if (page.length < PAGE) break;
         }
       } while (this.pendingSignal && !this.closed);
+      this.failure = undefined;
+      this.retryDelay = FIRST_RETRY_MS;
     } catch (err) {
+      // The failed event is not checkpointed: the retry hands it to the handler again, so none is skipped.
       this.failure = err;
       for (const w of this.waiters.splice(0)) w.reject(err);
+      this.scheduleRetry();
     } finally {
       this.pulling = false;
     }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.signal();
+    }, this.retryDelay).unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, MAX_RETRY_MS);
   }
 
   private accepts(event: StoredEvent): boolean {
@@ -85,8 +102,8 @@ export class PullSubscription implements Subscription {
   }
 
   caughtUpTo(position: number): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
     if (position <= this.delivered) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.waiters.push({ position, resolve, reject });
       this.signal();
@@ -96,6 +113,7 @@ export class PullSubscription implements Subscription {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const w of this.waiters.splice(0)) w.reject(new Error('subscription closed'));
     this.onClose(this);
   }

@@ -9,6 +9,7 @@ export interface TokenClaims {
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const B64URL = /^[A-Za-z0-9_-]+$/;
+const MIN_KEY_BYTES = 32;
 
 /** HS256 only: the header is fixed on signing and checked on verifying, so `alg: none` or RS/ES tricks fail. */
 export class JwtCodec {
@@ -16,6 +17,8 @@ export class JwtCodec {
 
   constructor(secret: string) {
     this.key = Buffer.from(secret, 'utf8');
+    // An empty or short HMAC key makes every token forgeable: refuse it rather than sign with it.
+    if (this.key.length < MIN_KEY_BYTES) throw new Error(`JWT secret must be at least ${MIN_KEY_BYTES} bytes`);
   }
 
   sign(claims: TokenClaims): string {
@@ -29,8 +32,9 @@ export class JwtCodec {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) return null;
     const [header, payload, signature] = parts;
-    const expected = Buffer.from(this.mac(`${header}.${payload}`), 'base64url');
-    const given = Buffer.from(signature, 'base64url');
+    // Compared as text, not decoded bytes: a non-canonical spelling of the right MAC is a different token.
+    const expected = Buffer.from(this.mac(`${header}.${payload}`));
+    const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     const head = parseJson(header);
     if (!head || head.alg !== 'HS256' || (head.typ !== undefined && head.typ !== 'JWT')) return null;

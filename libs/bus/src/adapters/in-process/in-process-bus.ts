@@ -20,10 +20,17 @@ export class InProcessBus implements MessageBus {
   async publish(topic: string, events: StoredEvent[]): Promise<void> {
     const groups = this.groups.get(topic);
     if (!groups) return;
+    const failures: unknown[] = [];
     for (const listeners of groups.values()) {
       // One process holds every member of a group: its first listener consumes.
-      for (const event of events) await listeners[0](event);
+      // Groups are independent consumers: one failing stops its own delivery, not the others'.
+      try {
+        for (const event of events) await listeners[0](event);
+      } catch (err) {
+        failures.push(err);
+      }
     }
+    if (failures.length) throw failures[0];
   }
 
   async subscribe(topic: string, group: string, listener: EventListener): Promise<void> {

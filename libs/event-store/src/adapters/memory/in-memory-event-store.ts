@@ -11,7 +11,7 @@ import {
 } from '../../event-store.port';
 import { PullSubscription } from '../../live-subscription';
 
-/** The unit-test adapter: same semantics as SQLite, kept in arrays. */
+/** The unit-test adapter: same semantics as SQLite, kept in arrays; reads hand out copies, as a real store would. */
 export class InMemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StoredEvent[]>();
@@ -27,6 +27,10 @@ export class InMemoryEventStore implements EventStore {
       if (first.streamId === streamId && last) return { nextRevision: last.revision, position: last.position };
       throw new Error(`Event ${events[0].id} already exists in ${first.streamId}`);
     }
+    const ids = new Set(events.map((e) => e.id));
+    if (ids.size !== events.length) throw new Error(`Append to ${streamId} repeats an event id`);
+    const known = events.find((e) => this.ids.has(e.id));
+    if (known) throw new Error(`Event ${known.id} already exists in ${this.ids.get(known.id)!.streamId}`);
     const stream = this.streams.get(streamId) ?? [];
     const head = stream.length - 1;
     if (!revisionMatches(expected, head)) throw new WrongExpectedRevisionError(streamId, expected, head);
@@ -47,11 +51,11 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readStream(streamId: string, fromRevision = 0): Promise<StoredEvent[]> {
-    return (this.streams.get(streamId) ?? []).slice(fromRevision);
+    return structuredClone((this.streams.get(streamId) ?? []).slice(fromRevision));
   }
 
   async readAll(after: number, limit: number): Promise<StoredEvent[]> {
-    return this.all.slice(after, after + limit);
+    return structuredClone(this.all.slice(Math.max(0, after), Math.max(0, after) + limit));
   }
 
   subscribeAll(after: number, handler: EventHandler, options: SubscribeOptions = {}): Subscription {

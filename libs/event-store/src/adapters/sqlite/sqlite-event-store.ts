@@ -49,6 +49,8 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private readonly subscriptions = new Set<PullSubscription>();
   private readonly stmts;
+  /** One append inside the batch's transaction, in a savepoint: if it fails, only it is rolled back. */
+  private readonly applyInSavepoint: (p: PendingAppend) => AppendResult | Error;
   private closed = false;
 
   constructor(
@@ -90,6 +92,7 @@ export class SqliteEventStore implements EventStore {
         'SELECT position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
       ),
     };
+    this.applyInSavepoint = this.db.transaction((p: PendingAppend) => this.applyOne(p));
   }
 
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -111,9 +114,17 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     const outcomes: (AppendResult | Error)[] = [];
     try {
-      this.db.transaction(() => {
-        for (const p of batch) outcomes.push(this.applyOne(p));
-      }).immediate();
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            try {
+              outcomes.push(this.applyInSavepoint(p));
+            } catch (err) {
+              outcomes.push(err instanceof Error ? err : new Error(String(err)));
+            }
+          }
+        })
+        .immediate();
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
@@ -133,6 +144,8 @@ export class SqliteEventStore implements EventStore {
       if (existing.stream_id === p.streamId && last) return { nextRevision: last.revision, position: last.position };
       return new Error(`Event ${p.events[0].id} already exists in ${existing.stream_id}`);
     }
+    const ids = new Set(p.events.map((e) => e.id));
+    if (ids.size !== p.events.length) return new Error(`Append to ${p.streamId} repeats an event id`);
     const head = this.stmts.head.get(p.streamId)?.r ?? -1;
     if (!revisionMatches(p.expected, head)) return new WrongExpectedRevisionError(p.streamId, p.expected, head);
     let revision = head;
