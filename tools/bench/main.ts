@@ -58,30 +58,43 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** Token issue, status poll, seat read and hold share one server (all admitted), then it is crashed on purpose. */
+/**
+ * Token issue, status poll, seat read and hold share one server (all admitted), then it is crashed
+ * on purpose to check durability. A row that fails is reported as such and the next still runs.
+ */
 async function runCore(ctx: BenchContext): Promise<Row[]> {
   const server = await spawnEmbedded(ctx.workDir, {
     name: 'core',
     profileDir: ctx.profileDir,
     env: { QUEUE_MAX_ACTIVE: '1000000', ADMIN_API_KEY: BENCH_ADMIN_KEY },
   });
+  const rows: Row[] = [];
+  const attempt = async <T>(label: string, run: () => Promise<T>): Promise<T | undefined> => {
+    ctx.log(label);
+    try {
+      return await run();
+    } catch (err) {
+      const errors = server.logTail().split('\n').filter((l) => /ERROR|Error/.test(l)).slice(-3);
+      ctx.log(`${label} failed: ${err instanceof Error ? err.message : String(err)}${errors.length ? `\n  server log:\n  ${errors.join('\n  ')}` : ''}`);
+      rows.push(failedRow(label, err));
+      return undefined;
+    }
+  };
   try {
-    ctx.log('token issue');
-    const issued = await runTokenIssue(ctx, server);
-    ctx.log('status poll');
-    const status = await runStatusPoll(ctx, server, issued.tokens);
-    ctx.log('available-seats read');
-    const seats = await runSeatRead(ctx, server, issued.tokens);
-    ctx.log('seat hold');
-    const hold = await runHold(ctx, server, issued.tokens);
+    const issued = await attempt('token issue (new users)', () => runTokenIssue(ctx, server));
+    if (!issued) return rows;
+    rows.push(issued.row);
+    const status = await attempt('status poll', () => runStatusPoll(ctx, server, issued.tokens));
+    if (status) rows.push(status);
+    const seats = await attempt('available-seats read', () => runSeatRead(ctx, server, issued.tokens));
+    if (seats) rows.push(seats);
+    const hold = await attempt('seat hold (distinct seats)', () => runHold(ctx, server, issued.tokens));
+    if (hold) rows.push(hold.row);
     if (ctx.profileDir) await server.stop();
     ctx.log('durability (SIGKILL, then read the store)');
-    await verifyDurable(
-      server,
-      { tokens: issued.tokens, reservationIds: hold.reservationIds },
-      { tokenRow: issued.row, holdRow: hold.row },
-    );
-    return [issued.row, status, seats, hold.row];
+    const holdRow = hold?.row ?? failedRow('seat hold (distinct seats)', 'did not run');
+    await verifyDurable(server, { tokens: issued.tokens, reservationIds: hold?.reservationIds ?? [] }, { tokenRow: issued.row, holdRow });
+    return rows;
   } finally {
     await server.kill();
   }

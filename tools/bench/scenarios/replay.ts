@@ -32,7 +32,10 @@ export async function runReplay(ctx: BenchContext): Promise<Row[]> {
     `store: ${generated.events.toLocaleString('en-US')} events (${generated.users} users, ${generated.purchases} purchases, ` +
     `${generated.concerts} concerts) generated in ${(generated.ms / 1000).toFixed(1)} s`;
 
+  const cpuBefore = process.cpuUsage();
   const replay = await replayWithAudit(file, dataDir).catch((err: Error) => rawReplay(file, `the audit failed (${err.message}): `));
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
   const replayRow: Row = {
     scenario: `${replay.label} of ${size} events`,
     throughput: generated.events / (replay.ms / 1000),
@@ -43,7 +46,12 @@ export async function runReplay(ctx: BenchContext): Promise<Row[]> {
       { ok: generated.events / (replay.ms / 1000) >= 100_000, what: `${generated.events} events in ${(replay.ms / 1000).toFixed(2)} s` },
       ...replay.checks,
     ],
-    notes: [genNote, ...replay.notes],
+    notes: [
+      genNote,
+      ...replay.notes,
+      `CPU time ${cpuS.toFixed(2)} s: ${Math.round(generated.events / cpuS).toLocaleString('en-US')} events per CPU-second ` +
+        `(the replay got ${((cpuS / (replay.ms / 1000)) * 100).toFixed(0)} % of a core on this shared machine)`,
+    ],
   };
   return [replayRow, await bootOnStore(ctx, dataDir, generated.events, size)];
 }
