@@ -30,7 +30,7 @@ log() { printf '[engines] %s\n' "$*" >&2; }
 
 # stop NAME PIDFILE PATTERN
 stop() {
-  local name=$1 pidfile=$2 pattern=$3 pid waited=0
+  local name=$1 pidfile=$2 pattern=$3 pid waited=0 alive
   if [ ! -f "$pidfile" ]; then
     log "$name: not running (no pid file)"
     return 0
@@ -43,8 +43,11 @@ stop() {
     ;;
   esac
   # Only signal the process if it still is the engine (pids get reused).
-  if ! kill -0 "$pid" 2>/dev/null ||
-    ! ps -p "$pid" -o args= 2>/dev/null | grep -q -- "$pattern"; then
+  case "$(ps -p "$pid" -o args= 2>/dev/null || true)" in
+    *"$pattern"*) alive=1 ;;
+    *) alive=0 ;;
+  esac
+  if [ "$alive" = 0 ] || ! kill -0 "$pid" 2>/dev/null; then
     log "$name: not running (stale pid $pid)"
     rm -f "$pidfile"
     return 0
@@ -61,7 +64,7 @@ stop() {
     sleep 1
     waited=$((waited + 1))
   done
-  rm -f "$pidfile"
+  rm -f "$pidfile" "${pidfile%.pid}.ports"
   log "$name: stopped"
 }
 
