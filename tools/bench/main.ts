@@ -6,7 +6,7 @@ import { BENCH_ADMIN_KEY } from './harness/api';
 import { BenchContext } from './harness/context';
 import { applyCeiling, describeMachine, renderReport, Row, verdict, writeBenchmarks } from './harness/report';
 import { makeWorkDir, REPO_ROOT, spawnEmbedded } from './harness/server';
-import { runCeiling } from './scenarios/ceiling';
+import { Ceiling, startCeiling } from './scenarios/ceiling';
 import { verifyDurable } from './scenarios/durability';
 import { runHold } from './scenarios/hold';
 import { runOnSaleSpike } from './scenarios/on-sale-spike';
@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   ctx.log(`${args.quick ? 'quick' : 'full'} run in ${workDir}`);
   const rows: Row[] = [];
   let ceilingRps = 0;
+  let ceiling: Ceiling | undefined;
   const group = async (name: Scenario, label: string, run: () => Promise<Row[]>): Promise<void> => {
     if (!args.only.has(name)) return;
     ctx.log(label);
@@ -149,15 +150,17 @@ async function main(): Promise<void> {
   };
   try {
     await group('ceiling', 'ceiling (bare Fastify)', async () => {
-      const ceiling = await runCeiling(ctx);
-      ceilingRps = ceiling.throughput ?? 0;
-      return [ceiling];
+      ceiling = await startCeiling(ctx);
+      ceilingRps = ceiling.row.throughput ?? 0;
+      ctx.ceiling = ceiling.probe;
+      return [ceiling.row];
     });
     await group('core', 'token issue, status poll, seat read, hold', () => runCore(ctx));
     await group('spike', 'on-sale spike', async () => [await runOnSaleSpike(ctx)]);
     await group('purchase', 'full purchase', async () => [await runPurchase(ctx)]);
     await group('replay', `replay over ${ctx.quick ? '200k' : '1M'} events`, () => runReplay(ctx));
   } finally {
+    await ceiling?.stop();
     if (!args.keep && !args.profile) rmSync(workDir, { recursive: true, force: true });
   }
   applyCeiling(rows, ceilingRps);
@@ -175,6 +178,7 @@ async function main(): Promise<void> {
       `load: autocannon from the bench process on loopback, ${ctx.connections} connections, ${ctx.warmupS} s warm-up + ${ctx.durationS} s measured per steady row; per-user flows by a keep-alive node:http driver`,
       'servers: the real embedded app (`apps/embedded/src/main.ts`) as a child process per group, SQLite store with synchronous=FULL in a temp DATA_DIR',
       'peak RSS: VmHWM of the server child from /proc, reset (clear_refs) at the start of each row',
+      '× ceiling: the row against a bare-Fastify sample taken right before it (same connections, same duration); server CPU per request from /proc/<pid>/stat',
     ],
   });
   process.stdout.write(`\n${report}\n`);

@@ -1,3 +1,5 @@
+import { CeilingProbe } from './steady';
+
 export interface BenchContext {
   quick: boolean;
   /** Temp folder of this run: server data, logs. */
@@ -9,5 +11,7 @@ export interface BenchContext {
   /** Seconds each steady-state row is measured, after `warmupS` of unmeasured load. */
   durationS: number;
   warmupS: number;
+  /** Set once the ceiling has run: samples it again next to each row. */
+  ceiling?: CeilingProbe;
   log(message: string): void;
 }

@@ -16,6 +16,8 @@ export interface Row {
   /** Compare with the bare-Fastify ceiling (req/s rows only). */
   comparable: boolean;
   ratio?: number;
+  /** The ceiling sampled right before this row; the run's first ceiling when absent. */
+  ceilingRps?: number;
   rssMiB?: number;
   target: string;
   /** Minimum ratio to the ceiling for a PASS. */
@@ -35,7 +37,8 @@ export function verdict(row: Row): Verdict {
 
 export function applyCeiling(rows: Row[], ceilingRps: number): void {
   for (const row of rows) {
-    if (row.comparable && row.throughput !== undefined && ceilingRps > 0) row.ratio = row.throughput / ceilingRps;
+    const ceiling = row.ceilingRps ?? ceilingRps;
+    if (row.comparable && row.throughput !== undefined && ceiling > 0) row.ratio = row.throughput / ceiling;
   }
 }
 

@@ -52,3 +52,15 @@ export class RssMeter {
     }
   }
 }
+
+/** CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat; 0 once gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5) (utime, stime), counted after the command name; in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}

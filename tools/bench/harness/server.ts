@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RssMeter } from './rss';
+import { processCpuMs, RssMeter } from './rss';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const REGISTER = join(REPO_ROOT, 'tools', 'register.js');
@@ -22,12 +22,20 @@ export interface ServerProcess {
    * Runs `work` as one measured window: peak RSS over just that window, and with --profile a CPU
    * profile of just that window (`<name>-<label>.cpuprofile`).
    */
-  measure<T>(label: string, work: () => Promise<T>): Promise<{ result: T; rssMiB: number }>;
+  measure<T>(label: string, work: () => Promise<T>): Promise<Measured<T>>;
   /** SIGTERM, then SIGKILL if it has not exited within the grace period. */
   stop(): Promise<void>;
   /** SIGKILL at once: a crash, for durability checks. */
   kill(): Promise<void>;
   logTail(): string;
+}
+
+export interface Measured<T> {
+  result: T;
+  rssMiB: number;
+  /** CPU time the server used during the window. */
+  cpuMs: number;
+  wallMs: number;
 }
 
 export interface SpawnOptions {
@@ -123,9 +131,11 @@ async function spawnNode(
       const rss = new RssMeter(pid);
       if (profileBase) await cutProfile(child, profileBase, `before-${label}`);
       rss.reset();
+      const cpuBefore = processCpuMs(pid);
+      const started = Date.now();
       try {
         const result = await work();
-        return { result, rssMiB: rss.peakMiB() };
+        return { result, rssMiB: rss.peakMiB(), cpuMs: processCpuMs(pid) - cpuBefore, wallMs: Date.now() - started };
       } finally {
         rss.stop();
         if (profileBase) await cutProfile(child, profileBase, label);

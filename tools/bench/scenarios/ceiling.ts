@@ -1,30 +1,65 @@
 import { BenchContext } from '../harness/context';
 import { load } from '../harness/load';
 import { Row } from '../harness/report';
-import { spawnCeiling } from '../harness/server';
+import { spawnCeiling, ServerProcess } from '../harness/server';
+import { CeilingProbe, efficiency } from '../harness/steady';
 
-/** A bare Fastify GET /ping in its own process: what this machine and this load generator can do. */
-export async function runCeiling(ctx: BenchContext): Promise<Row> {
+export interface Ceiling {
+  row: Row;
+  probe: CeilingProbe;
+  stop(): Promise<void>;
+}
+
+/**
+ * A bare Fastify GET /ping in its own process: what this machine and this load generator can do.
+ * It stays up for the run; every steady row samples it again just before its own window.
+ */
+export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
   const server = await spawnCeiling(ctx.workDir, { name: 'ceiling', profileDir: ctx.profileDir });
   try {
     const requests = [{ method: 'GET', path: '/ping' }];
+    const run = () => load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests });
     await load({ url: server.url, connections: ctx.connections, durationS: ctx.warmupS, requests });
-    const { result: r, rssMiB } = await server.measure('ceiling', () =>
-      load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests }),
-    );
-    return {
+    const first = await server.measure('ceiling', run);
+    const samples = [first.result.rps];
+    const row: Row = {
       scenario: 'ceiling: bare Fastify GET /ping',
-      throughput: r.rps,
+      throughput: first.result.rps,
       unit: 'req/s',
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
+      p50Ms: first.result.p50Ms,
+      p99Ms: first.result.p99Ms,
       comparable: true,
-      rssMiB,
+      rssMiB: first.rssMiB,
       target: 'reference',
       checks: [],
-      notes: [`${r.total} requests, ${ctx.connections} connections, errors ${r.errors}`],
+      notes: [`${first.result.total} requests, ${ctx.connections} connections, errors ${first.result.errors}; ${efficiency(first)}`],
     };
-  } finally {
+    const probe: CeilingProbe = {
+      async sample() {
+        const m = await sampleOnce(server, run);
+        samples.push(m.rps);
+        return m;
+      },
+    };
+    return {
+      row,
+      probe,
+      async stop() {
+        if (samples.length > 1) {
+          const min = Math.min(...samples);
+          const max = Math.max(...samples);
+          row.notes.push(`re-sampled before each row: ${Math.round(min).toLocaleString('en-US')}–${Math.round(max).toLocaleString('en-US')} req/s over the run (ratios use the sample next to the row)`);
+        }
+        await server.stop();
+      },
+    };
+  } catch (err) {
     await server.stop();
+    throw err;
   }
+}
+
+async function sampleOnce(server: ServerProcess, run: () => ReturnType<typeof load>) {
+  const m = await server.measure('ceiling-sample', run);
+  return { rps: m.result.rps, cpuUsPerRequest: (m.cpuMs * 1000) / Math.max(1, m.result.total) };
 }

@@ -4,6 +4,7 @@ import { HttpDriver } from '../harness/driver';
 import { formatStatuses, load } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
+import { efficiency, measureSteady } from '../harness/steady';
 
 export interface HoldOutcome {
   row: Row;
@@ -44,9 +45,10 @@ export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: 
   ];
   const warmup = Math.floor(count / 10);
   await load({ url: server.url, connections: ctx.connections, amount: warmup, requests });
-  const { result: r, rssMiB } = await server.measure('hold', () =>
+  const m = await measureSteady(ctx, server, 'hold', () =>
     load({ url: server.url, connections: ctx.connections, amount: count - warmup, requests }),
   );
+  const { result: r, rssMiB } = m;
   return {
     reservationIds,
     row: {
@@ -57,10 +59,11 @@ export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: 
       p99Ms: r.p99Ms,
       comparable: true,
       rssMiB,
+      ceilingRps: m.ceiling?.rps,
       target: '≥ 25 % of ceiling, durable',
       minRatio: 0.25,
       checks: [{ ok: (r.statuses['201'] ?? 0) === r.total && r.errors === 0, what: `every hold answered 201 (${formatStatuses(r.statuses)})` }],
-      notes: [`${count} holds (${warmup} of them warm-up) on ${dates.length} date(s) of ${seatsPerDate} seats, one per user`],
+      notes: [efficiency(m), `${count} holds (${warmup} of them warm-up) on ${dates.length} date(s) of ${seatsPerDate} seats, one per user`],
     },
   };
 }

@@ -4,6 +4,7 @@ import { HttpDriver } from '../harness/driver';
 import { formatStatuses, load, LoadResult } from '../harness/load';
 import { Row } from '../harness/report';
 import { spawnEmbedded } from '../harness/server';
+import { efficiency, measureSteady } from '../harness/steady';
 import { StoreCheck } from '../harness/store-check';
 
 const USERS = 10_000;
@@ -26,6 +27,7 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
   const notes: string[] = [];
   let r: LoadResult;
   let rssMiB: number;
+  let ceilingRps: number | undefined;
   let date: string;
   try {
     const setupStarted = Date.now();
@@ -49,9 +51,12 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
         },
       },
     ];
-    ({ result: r, rssMiB } = await server.measure('spike', () =>
+    const m = await measureSteady(ctx, server, 'spike', () =>
       load({ url: server.url, connections: RACE_CONNECTIONS, amount: USERS, requests }),
-    ));
+    );
+    ({ result: r, rssMiB } = m);
+    ceilingRps = m.ceiling?.rps;
+    notes.push(efficiency(m));
     const won = r.statuses['201'] ?? 0;
     const lost = r.statuses['409'] ?? 0;
     checks.push({
@@ -81,6 +86,7 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
     p99Ms: r.p99Ms,
     comparable: true,
     rssMiB,
+    ceilingRps,
     target: 'exactly 50 × 201, rest 409; ≥ 25 %',
     minRatio: 0.25,
     checks,

@@ -10,6 +10,7 @@ import { formatStatuses, load, withRotatingToken } from '../harness/load';
 import { Row } from '../harness/report';
 import { REPO_ROOT, spawnEmbedded } from '../harness/server';
 import { generateStore } from '../fixtures/event-generator';
+import { efficiency, measureSteady } from '../harness/steady';
 
 const FULL_EVENTS = 1_000_000;
 const QUICK_EVENTS = 200_000;
@@ -177,7 +178,10 @@ async function bootOnStore(ctx: BenchContext, dataDir: string, events: number, s
   try {
     const users = await issueTokens(driver, 50, 10);
     const requests = [withRotatingToken({ method: 'GET', path: '/queue/status' }, users.map((u) => u.token))];
-    const r = await load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests });
+    const m = await measureSteady(ctx, server, 'after-boot', () =>
+      load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests }),
+    );
+    const r = m.result;
     const rssMiB = server.rss.peakMiB();
 
     return {
@@ -188,11 +192,12 @@ async function bootOnStore(ctx: BenchContext, dataDir: string, events: number, s
       p99Ms: r.p99Ms,
       comparable: true,
       rssMiB,
+      ceilingRps: m.ceiling?.rps,
       target: 'RSS < 500 MB',
       checks: [{ ok: rssMiB * 1.048576 < 500, what: `peak RSS ${rssMiB.toFixed(0)} MiB (${(rssMiB * 1.048576).toFixed(0)} MB)` }],
       notes: [
         `boot (read models folded from ${events.toLocaleString('en-US')} events) took ${(server.bootMs / 1000).toFixed(1)} s, RSS ${bootRss.toFixed(0)} MiB when ready`,
-        `then status polls for ${ctx.durationS} s (${formatStatuses(r.statuses)}): throughput/latency columns are those polls`,
+        `then status polls for ${ctx.durationS} s (${formatStatuses(r.statuses)}): throughput/latency columns are those polls; ${efficiency(m)}`,
       ],
     };
   } finally {

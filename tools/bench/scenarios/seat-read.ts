@@ -4,6 +4,7 @@ import { HttpDriver } from '../harness/driver';
 import { formatStatuses, load, withRotatingToken } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
+import { efficiency, measureSteady } from '../harness/steady';
 
 /** GET /concerts/1/available-seats for a demo date (50 seats), with ACTIVE tokens round robin. */
 export async function runSeatRead(ctx: BenchContext, server: ServerProcess, tokens: string[]): Promise<Row> {
@@ -11,9 +12,10 @@ export async function runSeatRead(ctx: BenchContext, server: ServerProcess, toke
   const date = await firstDemoDate(driver, tokens[0]).finally(() => driver.close());
   const requests = [withRotatingToken({ method: 'GET', path: `/concerts/1/available-seats?date=${date}` }, tokens)];
   await load({ url: server.url, connections: ctx.connections, durationS: ctx.warmupS, requests });
-  const { result: r, rssMiB } = await server.measure('seat-read', () =>
+  const m = await measureSteady(ctx, server, 'seat-read', () =>
     load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests }),
   );
+  const { result: r, rssMiB } = m;
   return {
     scenario: 'available-seats read',
     throughput: r.rps,
@@ -22,9 +24,10 @@ export async function runSeatRead(ctx: BenchContext, server: ServerProcess, toke
     p99Ms: r.p99Ms,
     comparable: true,
     rssMiB,
+    ceilingRps: m.ceiling?.rps,
     target: '≥ 50 % of ceiling',
     minRatio: 0.5,
     checks: [{ ok: (r.statuses['200'] ?? 0) === r.total && r.errors === 0, what: `every read answered 200 (${formatStatuses(r.statuses)})` }],
-    notes: [`concert 1, ${date}, ${tokens.length} tokens in rotation (each read passes the ACTIVE-token guard)`],
+    notes: [efficiency(m), `concert 1, ${date}, ${tokens.length} tokens in rotation (each read passes the ACTIVE-token guard)`],
   };
 }

@@ -4,6 +4,7 @@ import { BenchContext } from '../harness/context';
 import { formatStatuses, load } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
+import { efficiency, measureSteady } from '../harness/steady';
 
 export interface TokenIssueOutcome {
   row: Row;
@@ -26,9 +27,10 @@ export async function runTokenIssue(ctx: BenchContext, server: ServerProcess): P
     },
   ];
   await load({ url: server.url, connections: ctx.connections, durationS: ctx.warmupS, requests });
-  const { result: r, rssMiB } = await server.measure('token-issue', () =>
+  const m = await measureSteady(ctx, server, 'token-issue', () =>
     load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests }),
   );
+  const { result: r, rssMiB } = m;
   const ok = r.statuses['200'] ?? 0;
   return {
     tokens,
@@ -40,10 +42,11 @@ export async function runTokenIssue(ctx: BenchContext, server: ServerProcess): P
       p99Ms: r.p99Ms,
       comparable: true,
       rssMiB,
+      ceilingRps: m.ceiling?.rps,
       target: '≥ 25 % of ceiling, durable',
       minRatio: 0.25,
       checks: [{ ok: ok === r.total && r.errors === 0, what: `every request answered 200 (${formatStatuses(r.statuses)}, errors ${r.errors})` }],
-      notes: [`${ctx.connections} connections; QUEUE_MAX_ACTIVE is high, so each new token is also admitted (TokenIssued + TokenActivated)`],
+      notes: [efficiency(m), `${ctx.connections} connections; QUEUE_MAX_ACTIVE is high, so each new token is also admitted (TokenIssued + TokenActivated)`],
     },
   };
 }

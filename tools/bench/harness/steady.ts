@@ -1,0 +1,42 @@
+import { BenchContext } from './context';
+import { LoadResult } from './load';
+import { Measured, ServerProcess } from './server';
+
+/** The bare-Fastify ceiling, kept running for the whole run so each row can be paired with a fresh sample. */
+export interface CeilingProbe {
+  sample(): Promise<CeilingSample>;
+}
+
+export interface CeilingSample {
+  rps: number;
+  cpuUsPerRequest: number;
+}
+
+export interface SteadyMeasurement extends Measured<LoadResult> {
+  ceiling?: CeilingSample;
+}
+
+/**
+ * Measures one steady-state row right after a fresh ceiling sample: on a shared machine the
+ * ratio of two back-to-back runs means more than either number alone.
+ */
+export async function measureSteady(
+  ctx: BenchContext,
+  server: ServerProcess,
+  label: string,
+  run: () => Promise<LoadResult>,
+): Promise<SteadyMeasurement> {
+  const ceiling = await ctx.ceiling?.sample();
+  const measured = await server.measure(label, run);
+  return { ...measured, ceiling };
+}
+
+/** How hard the server worked: CPU per request and its share of a core, beside the ceiling's. */
+export function efficiency(m: SteadyMeasurement): string {
+  const perRequest = (m.cpuMs * 1000) / Math.max(1, m.result.total);
+  const core = (m.cpuMs / Math.max(1, m.wallMs)) * 100;
+  const ceiling = m.ceiling
+    ? `; paired ceiling ${Math.round(m.ceiling.rps).toLocaleString('en-US')} req/s at ${Math.round(m.ceiling.cpuUsPerRequest)} µs CPU/req`
+    : '';
+  return `server CPU ${Math.round(perRequest)} µs/req, ${core.toFixed(0)} % of a core${ceiling}`;
+}
