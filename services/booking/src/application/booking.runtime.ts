@@ -18,7 +18,6 @@ export class BookingRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = this.store.subscribeAll(0, (e) => this.view.apply(e), { streamPrefixes: ['booking-'] });
     await this.catchUp();
   }
 
@@ -26,7 +25,10 @@ export class BookingRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     await this.subscription?.close();
   }
 
+  /** Read-your-writes: resolves once the view has folded everything up to `position` (default: the store's head). */
   async catchUp(position?: number): Promise<void> {
-    await this.subscription?.caughtUpTo(position ?? (await this.store.headPosition()));
+    // Whichever bootstrap hook comes first starts the view: the seeder and the saga's recovery read it at boot.
+    this.subscription ??= this.store.subscribeAll(0, (e) => this.view.apply(e), { streamPrefixes: ['booking-'] });
+    await this.subscription.caughtUpTo(position ?? (await this.store.headPosition()));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/com
 import { seatStream } from '@concert/contracts';
 import { execute } from '@concert/event-store';
 import { seatDecider } from '../domain/seat.decider';
+import { ReservationRecord } from '../read-model/booking-view';
 import { BookingRuntime } from './booking.runtime';
 
 const INTERVAL_MS = 500;
@@ -27,7 +28,7 @@ export class HoldExpiryProcess implements OnApplicationBootstrap, OnModuleDestro
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** One pass; returns how many expiries it recorded. */
+  /** One pass; returns how many expiries it recorded. A hold that fails is retried next pass, the others go on. */
   async sweep(): Promise<number> {
     if (this.running) return 0;
     this.running = true;
@@ -35,23 +36,28 @@ export class HoldExpiryProcess implements OnApplicationBootstrap, OnModuleDestro
     try {
       const now = this.runtime.clock.now();
       const due = [...this.runtime.view.openHolds]
-        .map((id) => this.runtime.view.reservations.get(id)!)
-        .filter((r) => r && now.getTime() >= r.expiresAtMs);
+        .map((id) => this.runtime.view.reservations.get(id))
+        .filter((r): r is ReservationRecord => r !== undefined && now.getTime() >= r.expiresAtMs);
       for (const r of due) {
-        const stream = seatStream(r.concertId, r.date, r.seatNumber);
-        const result = await this.runtime.locks.run(stream, () =>
-          execute(this.runtime.store, stream, seatDecider, { type: 'ExpireHold', reservationId: r.reservationId, now }, { now }),
-        );
-        if (result.appended) {
-          recorded++;
-          await this.runtime.catchUp(result.appended.position);
+        try {
+          if (await this.expire(r, now)) recorded++;
+        } catch (err) {
+          this.runtime.logger.error(`hold expiry of ${r.reservationId} failed: ${(err as Error).message}`);
         }
       }
-    } catch (err) {
-      this.runtime.logger.error(`hold expiry failed: ${(err as Error).message}`);
     } finally {
       this.running = false;
     }
     return recorded;
+  }
+
+  private async expire(r: ReservationRecord, now: Date): Promise<boolean> {
+    const stream = seatStream(r.concertId, r.date, r.seatNumber);
+    const result = await this.runtime.locks.run(stream, () =>
+      execute(this.runtime.store, stream, seatDecider, { type: 'ExpireHold', reservationId: r.reservationId, now }, { now }),
+    );
+    if (!result.appended) return false;
+    await this.runtime.catchUp(result.appended.position);
+    return true;
   }
 }

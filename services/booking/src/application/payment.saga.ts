@@ -25,9 +25,9 @@ const STALE_MS = 5_000;
 const RECOVERY_INTERVAL_MS = 2_000;
 
 /**
- * check hold → debit wallet → confirm seat → release the queue token. Its progress is the
- * payment stream (one per reservation): every step is idempotent by payment id, so after a
- * crash the saga runs again from the top and either finishes or compensates with a refund.
+ * check hold → debit wallet → confirm seat → release the queue token → completed. Its progress
+ * is the payment stream (one per reservation): every step is idempotent by payment id, so after
+ * a crash the saga runs again from the top and either finishes or compensates with a refund.
  */
 @Injectable()
 export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
@@ -38,7 +38,10 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /** Every saga a dead process left mid-way is resumed before the app serves requests; stale ones later. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.catchUp();
+    await this.recover(0);
     this.timer = setInterval(() => void this.recover(STALE_MS), RECOVERY_INTERVAL_MS);
     this.timer.unref();
   }
@@ -56,7 +59,10 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       if (state.status !== 'Started') {
         const now = this.runtime.clock.now();
         const seat = await load(this.runtime.store, seatStream(record.concertId, record.date, record.seatNumber), seatDecider);
-        const hold = seat.state.status === 'Held' && seat.state.hold.reservationId === reservationId ? seat.state.hold : undefined;
+        const hold =
+          seat.state.status === 'Held' && seat.state.hold.reservationId === reservationId && seat.state.hold.userId === userId
+            ? seat.state.hold
+            : undefined;
         if (!hold) {
           throw new DomainError(record.status === 'CANCELLED' ? ErrorCode.ReservationNotActive : ErrorCode.ReservationExpired);
         }
@@ -104,8 +110,9 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       await this.step(stream, { type: 'RecordRefund', paymentId, now: this.runtime.clock.now() });
       throw err;
     }
-    const completed = await this.step(stream, { type: 'CompletePayment', paymentId, now: this.runtime.clock.now() });
+    // Released before the completion is recorded, so a crash in between resumes the release too.
     await this.releaseToken(userId);
+    const completed = await this.step(stream, { type: 'CompletePayment', paymentId, now: this.runtime.clock.now() });
     if (completed.status !== 'Completed') throw new DomainError(ErrorCode.Internal, 'Payment did not complete');
     return reply(completed);
   }

@@ -78,8 +78,12 @@ export class CancelReservationHandler implements ICommandHandler<CancelReservati
   constructor(private readonly runtime: BookingRuntime) {}
 
   async execute({ userId, reservationId }: CancelReservationCommand): Promise<ReservationView> {
+    // An expiry the sweep has just recorded must answer like one the clock implies.
+    await this.runtime.catchUp();
     const record = ownReservation(this.runtime, reservationId, userId);
     if (record.status === 'CANCELLED') return this.runtime.view.reservationView(record, this.runtime.clock.now().getTime());
+    if (record.status === 'EXPIRED') throw new DomainError(ErrorCode.ReservationExpired);
+    if (record.status === 'CONFIRMED') throw new DomainError(ErrorCode.ReservationNotActive);
     const stream = seatStream(record.concertId, record.date, record.seatNumber);
     return this.runtime.locks.run(stream, async () => {
       const now = this.runtime.clock.now();

@@ -24,6 +24,9 @@ export type SeatCommand = HoldSeat | CancelHold | ConfirmSale | ExpireHold;
 
 const isOver = (hold: HoldData, now: Date): boolean => now.getTime() >= Date.parse(hold.expiresAt);
 
+/** A show whose date (UTC calendar day) is before today's is no longer on sale. */
+const hasPassed = (date: string, now: Date): boolean => date < now.toISOString().slice(0, 10);
+
 const expiredEvent = (hold: HoldData, now: Date): SeatHoldExpired => ({
   type: 'SeatHoldExpired',
   data: { reservationId: hold.reservationId, userId: hold.userId, expiresAt: hold.expiresAt, expiredAt: now.toISOString() },
@@ -36,6 +39,7 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
   decide(command, state): SeatEvent[] {
     switch (command.type) {
       case 'HoldSeat': {
+        if (hasPassed(command.date, command.now)) throw new DomainError(ErrorCode.ScheduleNotFound);
         if (state.status === 'Sold') throw new DomainError(ErrorCode.SeatAlreadyReserved);
         if (state.status === 'Held' && !isOver(state.hold, command.now)) throw new DomainError(ErrorCode.SeatAlreadyReserved);
         const held: SeatHeld = {

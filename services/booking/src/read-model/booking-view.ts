@@ -1,5 +1,4 @@
 import {
-
   CatalogEvent,
   PaymentEvent,
   ReservationStatus,
@@ -154,12 +153,12 @@ export class BookingView {
     return !holder || now >= holder.expiresAtMs;
   }
 
-  /** Seats nobody holds or bought, as of `now`; undefined for an unknown concert. */
+  /** Seats nobody holds or bought, as of `now` (none for a date that has passed); undefined for an unknown concert. */
   availableSeats(concertId: number, date: string, now: number): SeatSpec[] | undefined {
     const concert = this.concerts.get(concertId);
     if (!concert) return undefined;
     const schedule = concert.schedules.get(date);
-    if (!schedule) return [];
+    if (!schedule || date < new Date(now).toISOString().slice(0, 10)) return [];
     return schedule.seats.filter((s) => this.isFree(concertId, date, s.seatNumber, now));
   }
 

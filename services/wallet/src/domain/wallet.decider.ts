@@ -52,6 +52,9 @@ export const walletDecider: Decider<WalletState, WalletCommand, WalletEvent> = {
           if (previous.amount !== command.amount) throw new DomainError(ErrorCode.IdempotencyKeyReused);
           return [];
         }
+        if (!Number.isSafeInteger(state.balance + command.amount)) {
+          throw new DomainError(ErrorCode.InvalidAmount, 'Balance would exceed the largest amount a wallet can hold');
+        }
         const charged: WalletCharged = {
           type: 'WalletCharged',
           data: {

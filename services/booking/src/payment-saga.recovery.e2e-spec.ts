@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { paymentStream, seatStream, walletStream } from '@concert/contracts';
+import { SqliteEventStore } from '@concert/event-store';
+import { Clock } from '@concert/platform';
+import { ApiClient, EmbeddedServer, startEmbedded } from '@concert/testing';
+import { PaymentSaga } from './application/payment.saga';
+import { afterEventOfType, CrashingStore, CrashPoint } from './test/crashing-store';
+import { activeUser, readStream } from './test/e2e';
+
+// A loaded 2-core box boots two apps per test: generous limits (the project's testTimeout is not applied to hooks).
+jest.setTimeout(120_000);
+
+/** The wall clock, shifted by `offsetMs`: lets a hold lapse while the "process" is down. */
+class ShiftedClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
+const FUNDS = 1_000_000;
+
+interface Scene {
+  dataDir: string;
+  clock: ShiftedClock;
+  server?: EmbeddedServer;
+  userId: string;
+  token: string;
+  reservationId: string;
+  price: number;
+  date: string;
+  seatNumber: number;
+}
+
+/** Boots, lets a charged user hold seat 9, then pays with the process dying right after `crashPoint`. */
+async function payAndCrash(crashPoint: CrashPoint): Promise<Scene & { paid: { status: number } }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
+  const clock = new ShiftedClock();
+  const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')));
+  const server = await startEmbedded({ dataDir, clock, store });
+  try {
+    const api = new ApiClient(server.url);
+    const { userId, client, token } = await activeUser(api);
+    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
+    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 9 });
+    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    store.crashAfter(crashPoint);
+    const paid = await client.post('/payments', { reservationId: hold.body.reservationId });
+    expect(store.dead).toBe(true);
+    return {
+      dataDir,
+      clock,
+      userId,
+      token,
+      reservationId: hold.body.reservationId,
+      price: hold.body.price,
+      date,
+      seatNumber: 9,
+      paid,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+async function restart(scene: Scene): Promise<EmbeddedServer> {
+  scene.server = await startEmbedded({ dataDir: scene.dataDir, clock: scene.clock });
+  return scene.server;
+}
+
+async function types(server: EmbeddedServer, stream: string): Promise<string[]> {
+  return (await readStream(server, stream)).map((e) => e.type);
+}
+
+describe('payment saga: crash recovery', () => {
+  let scene: (Scene & { paid?: { status: number } }) | undefined;
+
+  afterEach(async () => {
+    await scene?.server?.close();
+    if (scene) rmSync(scene.dataDir, { recursive: true, force: true });
+    scene = undefined;
+  });
+
+  /** After a restart the payment is complete at once: one debit, the seat sold to the payer, the queue slot released. */
+  async function expectCompletedAfterRestart(s: Scene): Promise<void> {
+    const server = await restart(s);
+    expect(await types(server, paymentStream(s.reservationId))).toEqual(['PaymentStarted', 'PaymentCompleted']);
+    expect(await types(server, walletStream(s.userId))).toEqual(['WalletCharged', 'WalletDebited']);
+    const seat = await readStream(server, seatStream(1, s.date, s.seatNumber));
+    expect(seat.map((e) => e.type)).toEqual(['SeatHeld', 'SeatSold']);
+    const client = new ApiClient(server.url, s.token);
+    expect((await client.get(`/users/${s.userId}/balance`)).body.balance).toBe(FUNDS - s.price);
+    expect((await client.get('/queue/status')).body.status).toBe('EXPIRED');
+    const { client: fresh } = await new ApiClient(server.url).tokenFor(s.userId);
+    const replay = await fresh.post('/payments', { reservationId: s.reservationId });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ reservationId: s.reservationId, userId: s.userId, amount: s.price, status: 'COMPLETED' });
+    expect(await types(server, walletStream(s.userId))).toEqual(['WalletCharged', 'WalletDebited']);
+  }
+
+  it.each([
+    ['PaymentStarted (before the debit)', 'PaymentStarted'],
+    ['WalletDebited (before the seat is confirmed)', 'WalletDebited'],
+    ['SeatSold (before the payment is completed)', 'SeatSold'],
+    ['TokenExpired (the queue slot released, payment not yet completed)', 'TokenExpired'],
+    ['PaymentCompleted', 'PaymentCompleted'],
+  ])('a crash right after %s is resumed at boot to a completed payment', async (_label, type) => {
+    const crashed = await payAndCrash(afterEventOfType(type));
+    scene = crashed;
+    expect(crashed.paid.status).toBe(500);
+    await expectCompletedAfterRestart(crashed);
+  });
+
+  it('refunds a debit whose hold lapsed while the process was down, and the seat is free again', async () => {
+    scene = await payAndCrash(afterEventOfType('WalletDebited'));
+    scene.clock.offsetMs = 301_000;
+    const server = await restart(scene);
+    expect(await types(server, paymentStream(scene.reservationId))).toEqual(['PaymentStarted', 'PaymentRefunded']);
+    expect(await types(server, walletStream(scene.userId))).toEqual(['WalletCharged', 'WalletDebited', 'WalletRefunded']);
+    const client = new ApiClient(server.url, scene.token);
+    expect((await client.get(`/users/${scene.userId}/balance`)).body.balance).toBe(FUNDS);
+    const again = await client.post('/payments', { reservationId: scene.reservationId });
+    expect(again.body).toEqual({ statusCode: 400, message: 'Reservation has expired', error: 'Bad Request' });
+    const seats = (await client.get(`/concerts/1/available-seats?date=${scene.date}`)).body.seats;
+    expect(seats.map((s: { seatNumber: number }) => s.seatNumber)).toContain(scene.seatNumber);
+    expect((await client.get('/queue/status')).body.status).toBe('ACTIVE');
+  });
+
+  it('refunds the debit and answers 400 when the hold lapses between the debit and the seat confirmation', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
+    const clock = new ShiftedClock();
+    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')));
+    const server = await startEmbedded({ dataDir, clock, store });
+    scene = { dataDir, clock, server } as Scene;
+    const { userId, client } = await activeUser(new ApiClient(server.url));
+    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
+    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 12 });
+    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    store.tapAfter(afterEventOfType('WalletDebited'), () => (clock.offsetMs = 301_000));
+
+    const paid = await client.post('/payments', { reservationId: hold.body.reservationId });
+    expect(paid.status).toBe(400);
+    expect(paid.body).toEqual({ statusCode: 400, message: 'Reservation has expired', error: 'Bad Request' });
+    expect(await types(server, walletStream(userId))).toEqual(['WalletCharged', 'WalletDebited', 'WalletRefunded']);
+    expect(await types(server, paymentStream(hold.body.reservationId))).toEqual(['PaymentStarted', 'PaymentRefunded']);
+    expect((await client.get(`/users/${userId}/balance`)).body.balance).toBe(FUNDS);
+    expect(await types(server, seatStream(1, date, 12))).not.toContain('SeatSold');
+    expect((await client.get('/queue/status')).body.status).toBe('ACTIVE');
+  });
+
+  it('PaymentSaga.recover resumes a started payment in a live process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
+    const clock = new ShiftedClock();
+    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')));
+    const server = await startEmbedded({ dataDir, clock, store });
+    scene = { dataDir, clock, server } as Scene;
+    const api = new ApiClient(server.url);
+    const { userId, client } = await activeUser(api);
+    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
+    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 11 });
+    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    store.crashAfter(afterEventOfType('PaymentStarted'));
+    expect((await client.post('/payments', { reservationId: hold.body.reservationId })).status).toBe(500);
+    store.revive();
+
+    const saga = server.app.get(PaymentSaga);
+    expect(await saga.recover(0)).toBe(1);
+    expect(await types(server, paymentStream(hold.body.reservationId))).toEqual(['PaymentStarted', 'PaymentCompleted']);
+    expect(await types(server, walletStream(userId))).toEqual(['WalletCharged', 'WalletDebited']);
+    expect(await saga.recover(0)).toBe(0);
+  });
+});

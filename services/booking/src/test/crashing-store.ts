@@ -1,0 +1,67 @@
+import { NewEvent, StoredEvent } from '@concert/contracts';
+import { AppendResult, EventHandler, EventStore, ExpectedRevision, SubscribeOptions, Subscription } from '@concert/event-store';
+
+export type CrashPoint = (streamId: string, events: NewEvent[]) => boolean;
+
+/**
+ * Simulates a process that dies right after a chosen append reached the disk: that append is
+ * kept, its caller gets an error, and no later append is accepted. Reads keep working.
+ */
+export class CrashingStore implements EventStore {
+  private crashPoint?: CrashPoint;
+  dead = false;
+
+  constructor(private readonly inner: EventStore) {}
+
+  /** Runs `effect` right after an append that `point` selects has landed (e.g. to move a test clock). */
+  private taps: { point: CrashPoint; effect: () => void }[] = [];
+
+  crashAfter(point: CrashPoint): void {
+    this.crashPoint = point;
+  }
+
+  tapAfter(point: CrashPoint, effect: () => void): void {
+    this.taps.push({ point, effect });
+  }
+
+  revive(): void {
+    this.dead = false;
+    this.crashPoint = undefined;
+  }
+
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.dead) throw new Error('simulated crash: the process is gone');
+    const result = await this.inner.append(streamId, events, expected);
+    for (const tap of this.taps) if (tap.point(streamId, events)) tap.effect();
+    if (this.crashPoint?.(streamId, events)) {
+      this.dead = true;
+      throw new Error(`simulated crash after ${events.map((e) => e.type).join(',')} on ${streamId}`);
+    }
+    return result;
+  }
+
+  readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]> {
+    return this.inner.readStream(streamId, fromRevision);
+  }
+
+  readAll(after: number, limit: number): Promise<StoredEvent[]> {
+    return this.inner.readAll(after, limit);
+  }
+
+  subscribeAll(after: number, handler: EventHandler, options?: SubscribeOptions): Subscription {
+    return this.inner.subscribeAll(after, handler, options);
+  }
+
+  headPosition(): Promise<number> {
+    return this.inner.headPosition();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export const afterEventOfType =
+  (type: string): CrashPoint =>
+  (_streamId, events) =>
+    events.some((e) => e.type === type);
