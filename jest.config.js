@@ -28,6 +28,8 @@ const base = {
 };
 
 module.exports = {
+  // Jest reads the timeout globally; engine and reliability specs set longer ones in their files.
+  testTimeout: 120_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60_000 },
