@@ -58,7 +58,8 @@ export class TokenGuard implements CanActivate {
     if (requirement === 'active' && status.status !== 'ACTIVE') throw new DomainError(ErrorCode.TokenNotActive);
     if (requirement === 'owner') {
       const params = request.params as Record<string, string | undefined>;
-      if (params.userId !== claims.sub) throw new DomainError(ErrorCode.Forbidden, 'Token does not belong to this user');
+      if (params.userId?.toLowerCase() !== claims.sub.toLowerCase())
+        throw new DomainError(ErrorCode.Forbidden, 'Token does not belong to this user');
     }
     request.caller = { userId: claims.sub, tokenId: claims.jti };
     return true;

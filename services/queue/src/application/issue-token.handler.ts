@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode, IssueTokenReply, queueUserStream } from '@concert/contracts';
 import { EVENT_STORE, EventStore, execute } from '@concert/event-store';
 import { isUuid, JwtCodec } from '@concert/platform';
-import { estimateWaitMinutes } from '../domain/admission';
 import { userTokenDecider } from '../domain/user-token.decider';
 import { QueueRuntime } from './queue.runtime';
 
@@ -23,10 +22,13 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand, Iss
     this.jwt = new JwtCodec(runtime.config.jwtSecret);
   }
 
-  async execute({ userId }: IssueTokenCommand): Promise<IssueTokenReply> {
-    if (!isUuid(userId)) throw new DomainError(ErrorCode.InvalidUserId);
+  async execute({ userId: rawUserId }: IssueTokenCommand): Promise<IssueTokenReply> {
+    if (!isUuid(rawUserId)) throw new DomainError(ErrorCode.InvalidUserId);
+    const userId = rawUserId.toLowerCase();
     const { line } = this.runtime;
     const issued = await this.runtime.userLocks.run(userId, async () => {
+      // Another instance may have issued or ended this user's token a moment ago: look at the latest.
+      await this.runtime.catchUp();
       const now = this.runtime.clock.now();
       const current = line.latestOf(userId);
       const liveTokenOver = current && line.overReason(current, now.getTime(), this.runtime.idleTimeoutMs);
@@ -37,22 +39,19 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand, Iss
         { type: 'IssueToken', userId, tokenId: randomUUID(), now, liveTokenOver },
         { now },
       );
-      if (result.appended) await this.runtime.catchUp(result.appended.position);
+      await this.runtime.catchUp(result.appended?.position);
       return result.appended !== null;
     });
     if (issued) await this.runtime.admit();
     const record = line.latestOf(userId);
     if (!record) throw new DomainError(ErrorCode.Internal, 'Token was not recorded');
     const now = this.runtime.clock.now().getTime();
-    line.touch(record, now);
-    const queuePosition = line.rank(record);
+    line.touch(record, now, this.runtime.idleTimeoutMs);
     return {
       token: this.jwt.sign({ sub: userId, jti: record.tokenId, iat: Math.floor(record.issuedAt / 1000) }),
       tokenId: record.tokenId,
       userId,
-      queuePosition,
-      estimatedWaitTime: estimateWaitMinutes(queuePosition, line.admissionsPerMinute(now)),
-      status: line.effectiveStatus(record, now, this.runtime.idleTimeoutMs),
+      ...line.view(record, now, this.runtime.idleTimeoutMs),
     };
   }
 }

@@ -16,9 +16,10 @@ export class ReleaseTokenHandler implements ICommandHandler<ReleaseTokenCommand,
 
   async execute({ userId, reason }: ReleaseTokenCommand): Promise<{ released: boolean }> {
     await this.runtime.catchUp();
-    const record = this.runtime.line.latestOf(userId);
-    if (!record || record.status === 'EXPIRED') return { released: false };
-    await this.runtime.expire(userId, record.tokenId, reason);
+    const record = this.runtime.line.latestOf(userId.toLowerCase());
+    // Only an admitted token holds a slot: a WAITING one is a newer token the user took after paying.
+    if (!record || record.status !== 'ACTIVE') return { released: false };
+    await this.runtime.expire(record.userId, record.tokenId, reason);
     await this.runtime.admit();
     return { released: true };
   }

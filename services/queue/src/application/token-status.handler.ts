@@ -1,6 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TokenStatusReply } from '@concert/contracts';
-import { estimateWaitMinutes } from '../domain/admission';
 import { QueueRuntime } from './queue.runtime';
 
 export class TokenStatusQuery {
@@ -10,24 +9,22 @@ export class TokenStatusQuery {
   ) {}
 }
 
+/** A status read: O(1) to find the token, O(log n) to rank it; a poll also keeps a WAITING token's place. */
 @QueryHandler(TokenStatusQuery)
 export class TokenStatusHandler implements IQueryHandler<TokenStatusQuery, TokenStatusReply> {
   constructor(private readonly runtime: QueueRuntime) {}
 
   async execute({ tokenId, poll }: TokenStatusQuery): Promise<TokenStatusReply> {
     const { line } = this.runtime;
-    const record = line.get(tokenId);
+    let record = line.get(tokenId);
+    if (!record) {
+      // Issued a moment ago by another instance, or never: only unknown tokens pay for the catch-up.
+      await this.runtime.catchUp();
+      record = line.get(tokenId);
+    }
     if (!record) return { known: false, queuePosition: 0, estimatedWaitTime: 0, status: 'EXPIRED' };
     const now = this.runtime.clock.now().getTime();
-    const status = line.effectiveStatus(record, now, this.runtime.idleTimeoutMs);
-    if (poll && status === 'WAITING') line.touch(record, now);
-    const queuePosition = status === 'WAITING' ? line.rank(record) : 0;
-    return {
-      known: true,
-      userId: record.userId,
-      queuePosition,
-      estimatedWaitTime: estimateWaitMinutes(queuePosition, line.admissionsPerMinute(now)),
-      status,
-    };
+    if (poll) line.touch(record, now, this.runtime.idleTimeoutMs);
+    return { known: true, userId: record.userId, ...line.view(record, now, this.runtime.idleTimeoutMs) };
   }
 }

@@ -3,30 +3,58 @@ import { TokenActivated } from '@concert/contracts';
 export interface WaitingCandidate {
   tokenId: string;
   userId: string;
+  /** When the holder last polled (ms since the epoch). */
+  lastSeenAt: number;
+}
+
+export interface AdmissionInput {
+  /** Waiting tokens in ticket order, read lazily and only as far as the free slots need. */
+  candidates: Iterable<WaitingCandidate>;
+  activeCount: number;
+  maxActive: number;
+  now: Date;
+  activeTtlSeconds: number;
+  idleTimeoutMs: number;
+}
+
+/** A WAITING token whose holder has not polled for longer than the idle limit has lost its place. */
+export function isIdle(lastSeenAt: number, now: number, idleTimeoutMs: number): boolean {
+  return now - lastSeenAt > idleTimeoutMs;
 }
 
 /**
  * Who gets in now: the first waiting tokens in ticket order, up to the free slots.
- * `candidates` must already be in ticket order and hold only tokens still waiting.
+ * A token whose holder left is passed over even before its expiry is recorded: abandoned tabs waste no slot.
  */
-export function admit(
-  candidates: WaitingCandidate[],
-  activeCount: number,
-  maxActive: number,
-  now: Date,
-  activeTtlSeconds: number,
-): TokenActivated[] {
+export function admit({
+  candidates,
+  activeCount,
+  maxActive,
+  now,
+  activeTtlSeconds,
+  idleTimeoutMs,
+}: AdmissionInput): TokenActivated[] {
   const free = Math.max(0, maxActive - activeCount);
+  const events: TokenActivated[] = [];
+  if (free === 0) return events;
+  const activatedAt = now.toISOString();
   const expiresAt = new Date(now.getTime() + activeTtlSeconds * 1000).toISOString();
-  return candidates.slice(0, free).map((c) => ({
-    type: 'TokenActivated',
-    data: { tokenId: c.tokenId, userId: c.userId, activatedAt: now.toISOString(), expiresAt },
-  }));
+  for (const c of candidates) {
+    if (isIdle(c.lastSeenAt, now.getTime(), idleTimeoutMs)) continue;
+    events.push({ type: 'TokenActivated', data: { tokenId: c.tokenId, userId: c.userId, activatedAt, expiresAt } });
+    if (events.length === free) break;
+  }
+  return events;
 }
 
-/** Whole minutes until a token at `position` gets in, from the measured admission rate (per minute). */
+/** The rate the line moves at when nobody pays: every slot frees by the end of its TTL. */
+export function guaranteedAdmissionsPerMinute(maxActive: number, activeTtlSeconds: number): number {
+  return (maxActive * 60) / activeTtlSeconds;
+}
+
+/** Whole minutes until the token at `position` gets in, at `admissionsPerMinute`; 0 for a token not waiting. */
 export function estimateWaitMinutes(position: number, admissionsPerMinute: number): number {
   if (position <= 0) return 0;
-  if (admissionsPerMinute <= 0) return position;
+  if (!(admissionsPerMinute > 0)) return position;
   return Math.max(1, Math.ceil(position / admissionsPerMinute));
 }

@@ -1,5 +1,5 @@
 import { QUEUE_ADMISSION_STREAM, QueueEvent, StoredEvent, TokenExpiryReason, TokenStatus, upcast } from '@concert/contracts';
-import { WaitingCandidate } from '../domain/admission';
+import { estimateWaitMinutes, isIdle } from '../domain/admission';
 import { Fenwick } from './fenwick';
 
 export interface TokenRecord {
@@ -12,15 +12,46 @@ export interface TokenRecord {
   activatedAt?: number;
   expiresAt?: number;
   expiryReason?: TokenExpiryReason;
-  /** When the holder last polled (ms); not an event: polls would flood the log. Reset at boot. */
+  /**
+   * When the holder last polled (ms); not an event: polls would flood the log. Set to the fold time
+   * when the token is replayed at boot, so the downtime does not count as idle.
+   */
   lastSeenAt: number;
+}
+
+export interface TokenView {
+  status: TokenStatus;
+  queuePosition: number;
+  estimatedWaitTime: number;
 }
 
 const RATE_WINDOW_MS = 5 * 60_000;
 
+/** Times in arrival order; old ones drop off the front in O(1) amortised. */
+class TimeWindow {
+  private times: number[] = [];
+  private head = 0;
+
+  push(time: number): void {
+    this.times.push(time);
+  }
+
+  /** How many times fall after `since`, and the oldest of them. */
+  since(since: number): { count: number; oldest?: number } {
+    while (this.head < this.times.length && this.times[this.head] <= since) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    return { count: this.times.length - this.head, oldest: this.times[this.head] };
+  }
+}
+
 /**
  * The waiting line as a read model of the queue's events, folded in global order.
- * Status and position are O(1) and O(log n): a Fenwick tree counts WAITING tokens by ticket.
+ * Every per-token read is O(1) or O(log n): a Fenwick tree counts WAITING tokens by ticket, and the
+ * waiting tokens are also kept in the order their holders last polled, so finding the idle ones
+ * never walks the line.
  */
 export class QueueLine {
   private readonly tokens = new Map<string, TokenRecord>();
@@ -28,15 +59,20 @@ export class QueueLine {
   private readonly latestByUser = new Map<string, string>();
   private readonly waiting = new Fenwick();
   private readonly active = new Set<string>();
-  private readonly waitingIds = new Set<string>();
-  private readonly activations: number[] = [];
-  private waitingTotal = 0;
+  /** WAITING tokens, least recently seen first (a Map keeps insertion order; a poll re-inserts). */
+  private readonly waitingBySeen = new Map<string, TokenRecord>();
+  /** When active slots were handed back (TTL or payment): each one let the next in line in. */
+  private readonly releases = new TimeWindow();
   admissionRevision = -1;
   position = 0;
 
+  /**
+   * @param guaranteedRatePerMinute how fast the line moves when nobody pays (the cap over the TTL):
+   *   the estimate never assumes a slower line than that.
+   */
   constructor(
     private readonly clock: () => number = Date.now,
-    private readonly fallbackRatePerMinute = 10,
+    private readonly guaranteedRatePerMinute = 10,
   ) {}
 
   apply(stored: StoredEvent): void {
@@ -44,6 +80,7 @@ export class QueueLine {
     if (stored.streamId === QUEUE_ADMISSION_STREAM) this.admissionRevision = stored.revision;
     switch (event.type) {
       case 'TokenIssued': {
+        if (this.tokens.has(event.data.tokenId)) break;
         const seq = this.bySeq.length;
         const record: TokenRecord = {
           tokenId: event.data.tokenId,
@@ -57,8 +94,7 @@ export class QueueLine {
         this.bySeq.push(record);
         this.latestByUser.set(record.userId, record.tokenId);
         this.waiting.add(seq, 1);
-        this.waitingTotal++;
-        this.waitingIds.add(record.tokenId);
+        this.waitingBySeen.set(record.tokenId, record);
         break;
       }
       case 'TokenActivated': {
@@ -69,14 +105,16 @@ export class QueueLine {
         record.activatedAt = Date.parse(event.data.activatedAt);
         record.expiresAt = Date.parse(event.data.expiresAt);
         this.active.add(record.tokenId);
-        this.activations.push(record.activatedAt);
         break;
       }
       case 'TokenExpired': {
         const record = this.tokens.get(event.data.tokenId);
         if (!record || record.status === 'EXPIRED') break;
         if (record.status === 'WAITING') this.leaveWaiting(record);
-        this.active.delete(record.tokenId);
+        if (record.status === 'ACTIVE') {
+          this.active.delete(record.tokenId);
+          this.releases.push(Date.parse(event.data.expiredAt));
+        }
         record.status = 'EXPIRED';
         record.expiryReason = event.data.reason;
         break;
@@ -87,8 +125,7 @@ export class QueueLine {
 
   private leaveWaiting(record: TokenRecord): void {
     this.waiting.add(record.seq, -1);
-    this.waitingTotal--;
-    this.waitingIds.delete(record.tokenId);
+    this.waitingBySeen.delete(record.tokenId);
   }
 
   get(tokenId: string): TokenRecord | undefined {
@@ -100,14 +137,18 @@ export class QueueLine {
     return id ? this.tokens.get(id) : undefined;
   }
 
-  touch(record: TokenRecord, now: number): void {
+  /** A poll: a token still WAITING keeps its place for another idle period. O(1). */
+  touch(record: TokenRecord, now: number, idleTimeoutMs: number): void {
+    if (this.effectiveStatus(record, now, idleTimeoutMs) !== 'WAITING' || now <= record.lastSeenAt) return;
     record.lastSeenAt = now;
+    this.waitingBySeen.delete(record.tokenId);
+    this.waitingBySeen.set(record.tokenId, record);
   }
 
   /** Status as the clock sees it: a token past its TTL or idle limit is over even before that is recorded. */
   effectiveStatus(record: TokenRecord, now: number, idleTimeoutMs: number): TokenStatus {
     if (record.status === 'ACTIVE' && record.expiresAt !== undefined && now >= record.expiresAt) return 'EXPIRED';
-    if (record.status === 'WAITING' && now - record.lastSeenAt > idleTimeoutMs) return 'EXPIRED';
+    if (record.status === 'WAITING' && isIdle(record.lastSeenAt, now, idleTimeoutMs)) return 'EXPIRED';
     return record.status;
   }
 
@@ -116,7 +157,14 @@ export class QueueLine {
     return record.status === 'ACTIVE' ? 'ACTIVE_TTL' : 'IDLE';
   }
 
-  /** 1-based rank among WAITING tokens. */
+  /** What the holder is told: status, 1-based rank among WAITING tokens and the wait in minutes. O(log n). */
+  view(record: TokenRecord, now: number, idleTimeoutMs: number): TokenView {
+    const status = this.effectiveStatus(record, now, idleTimeoutMs);
+    const queuePosition = status === 'WAITING' ? this.rank(record) : 0;
+    return { status, queuePosition, estimatedWaitTime: estimateWaitMinutes(queuePosition, this.admissionsPerMinute(now)) };
+  }
+
+  /** 1-based rank among WAITING tokens, by ticket (idle ones not yet recorded still count). */
   rank(record: TokenRecord): number {
     return record.status === 'WAITING' ? this.waiting.prefix(record.seq) : 0;
   }
@@ -126,20 +174,19 @@ export class QueueLine {
   }
 
   waitingCount(): number {
-    return this.waitingTotal;
+    return this.waitingBySeen.size;
   }
 
-  /** The first `limit` waiting tokens in ticket order. */
-  firstWaiting(limit: number): WaitingCandidate[] {
-    const out: WaitingCandidate[] = [];
-    for (let k = 1; k <= Math.min(limit, this.waitingTotal); k++) {
+  /** The WAITING tokens in ticket order, each found in O(log n); read it only as far as needed. */
+  *waitingInTicketOrder(): Generator<TokenRecord> {
+    const total = this.waitingCount();
+    for (let k = 1; k <= total; k++) {
       const record = this.bySeq[this.waiting.findKth(k)];
-      if (record) out.push({ tokenId: record.tokenId, userId: record.userId });
+      if (record) yield record;
     }
-    return out;
   }
 
-  /** Active tokens past their TTL: the sweeper records their expiry. */
+  /** Active tokens past their TTL: the sweeper records their expiry. At most the cap to look at. */
   activePastTtl(now: number): TokenRecord[] {
     const out: TokenRecord[] = [];
     for (const id of this.active) {
@@ -149,21 +196,25 @@ export class QueueLine {
     return out;
   }
 
-  /** Waiting tokens whose holder stopped polling. One pass per sweep, off the request path. */
+  /** Waiting tokens whose holder stopped polling, least recently seen first; stops at the first one still seen. */
   idleWaiting(now: number, idleTimeoutMs: number): TokenRecord[] {
     const out: TokenRecord[] = [];
-    for (const id of this.waitingIds) {
-      const record = this.tokens.get(id);
-      if (record && now - record.lastSeenAt > idleTimeoutMs) out.push(record);
+    for (const record of this.waitingBySeen.values()) {
+      if (!isIdle(record.lastSeenAt, now, idleTimeoutMs)) break;
+      out.push(record);
     }
     return out;
   }
 
-  /** Admissions per minute over the last five minutes; before any, the cap over the TTL. */
+  /**
+   * How fast the line moves, per minute: each slot handed back (TTL or payment) lets the next one in,
+   * so this is the measured admission rate of a full house over the last five minutes. The first fill
+   * of an empty house says nothing about it and is left out. Never below the guaranteed rate.
+   */
   admissionsPerMinute(now: number): number {
-    while (this.activations.length && this.activations[0] < now - RATE_WINDOW_MS) this.activations.shift();
-    if (this.activations.length < 2) return this.fallbackRatePerMinute;
-    const span = Math.max(60_000, now - this.activations[0]);
-    return (this.activations.length / span) * 60_000;
+    const { count, oldest } = this.releases.since(now - RATE_WINDOW_MS);
+    if (count === 0 || oldest === undefined) return this.guaranteedRatePerMinute;
+    const measured = (count / Math.max(60_000, now - oldest)) * 60_000;
+    return Math.max(measured, this.guaranteedRatePerMinute);
   }
 }

@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { NewEvent, QUEUE_ADMISSION_STREAM, queueUserStream, StoredEvent, TokenExpiryReason } from '@concert/contracts';
+import {
+  AppendResult,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  InMemoryEventStore,
+  PullSubscription,
+  SubscribeOptions,
+  Subscription,
+} from '@concert/event-store';
+import { AppConfig, Clock, loadConfig } from '@concert/platform';
+import { IssueTokenCommand, IssueTokenHandler } from './issue-token.handler';
+import { QueueRuntime } from './queue.runtime';
+import { ReleaseTokenCommand, ReleaseTokenHandler } from './release-token.handler';
+import { TokenStatusHandler, TokenStatusQuery } from './token-status.handler';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+
+class FakeClock implements Clock {
+  constructor(public ms = T0) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+/** The in-memory store with two knobs: appends to one stream can be held, and reads of the log can lag. */
+class ControlledStore implements EventStore {
+  private held?: { streamId: string; reached: () => void; gate: Promise<void> };
+  constructor(
+    readonly inner: EventStore,
+    private readonly readLagMs = 0,
+  ) {}
+
+  /** The next append to `streamId` waits until `release` is called; `reached` resolves when it starts waiting. */
+  holdNextAppendTo(streamId: string): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const reachedPromise = new Promise<void>((r) => (reached = r));
+    this.held = { streamId, reached, gate };
+    return { reached: reachedPromise, release };
+  }
+
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.held?.streamId === streamId) {
+      const { reached, gate } = this.held;
+      this.held = undefined;
+      reached();
+      await gate;
+    }
+    return this.inner.append(streamId, events, expected);
+  }
+  readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]> {
+    return this.inner.readStream(streamId, fromRevision);
+  }
+  async readAll(after: number, limit: number): Promise<StoredEvent[]> {
+    if (this.readLagMs) await new Promise((r) => setTimeout(r, this.readLagMs));
+    return this.inner.readAll(after, limit);
+  }
+  subscribeAll(after: number, handler: EventHandler, options: SubscribeOptions = {}): Subscription {
+    if (!this.readLagMs) return this.inner.subscribeAll(after, handler, options);
+    return new PullSubscription(
+      (a, l) => this.readAll(a, l),
+      after,
+      handler,
+      options,
+      () => undefined,
+      5,
+    );
+  }
+  headPosition(): Promise<number> {
+    return this.inner.headPosition();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+interface Instance {
+  runtime: QueueRuntime;
+  issue(userId: string): ReturnType<IssueTokenHandler['execute']>;
+  poll(tokenId: string): ReturnType<TokenStatusHandler['execute']>;
+  peek(tokenId: string): ReturnType<TokenStatusHandler['execute']>;
+  release(userId: string, reason?: TokenExpiryReason): Promise<{ released: boolean }>;
+}
+
+const settings = (env: Record<string, string>): AppConfig =>
+  loadConfig({ JWT_SECRET: 'x'.repeat(40), DATA_DIR: '/nonexistent/queue-runtime-spec', ...env });
+
+const opened: QueueRuntime[] = [];
+
+/** One queue instance over `store`, without its background sweeper: the spec calls `sweep()` itself. */
+async function instance(store: EventStore, clock: Clock, env: Record<string, string>): Promise<Instance> {
+  const runtime = new QueueRuntime(store, settings(env), clock);
+  await runtime.open();
+  opened.push(runtime);
+  const issuer = new IssueTokenHandler(store, runtime);
+  const status = new TokenStatusHandler(runtime);
+  const releaser = new ReleaseTokenHandler(runtime);
+  return {
+    runtime,
+    issue: (userId) => issuer.execute(new IssueTokenCommand(userId)),
+    poll: (tokenId) => status.execute(new TokenStatusQuery(tokenId, true)),
+    peek: (tokenId) => status.execute(new TokenStatusQuery(tokenId, false)),
+    release: (userId, reason = 'PAID') => releaser.execute(new ReleaseTokenCommand(userId, reason)),
+  };
+}
+
+afterEach(async () => {
+  for (const runtime of opened.splice(0)) await runtime.onModuleDestroy();
+});
+
+const typesIn = async (store: EventStore, userId: string) => (await store.readStream(queueUserStream(userId))).map((e) => e.type);
+
+describe('QueueRuntime', () => {
+  const env = { QUEUE_MAX_ACTIVE: '1', QUEUE_IDLE_TIMEOUT_SECONDS: '10', ACTIVE_TOKEN_TTL_SECONDS: '60' };
+
+  it('admits the first tokens up to the cap and lines up the rest', async () => {
+    const q = await instance(new InMemoryEventStore(), new FakeClock(), { ...env, QUEUE_MAX_ACTIVE: '2' });
+    const replies = [];
+    for (let i = 0; i < 4; i++) replies.push(await q.issue(randomUUID()));
+    expect(replies.map((r) => [r.status, r.queuePosition])).toEqual([
+      ['ACTIVE', 0],
+      ['ACTIVE', 0],
+      ['WAITING', 1],
+      ['WAITING', 2],
+    ]);
+  });
+
+  it('gives the slot of a payer to the next in line and reports the payer EXPIRED', async () => {
+    const store = new InMemoryEventStore();
+    const q = await instance(store, new FakeClock(), env);
+    const [payer, next] = [randomUUID(), randomUUID()];
+    const a = await q.issue(payer);
+    const b = await q.issue(next);
+    expect(await q.release(payer)).toEqual({ released: true });
+    expect(await q.poll(b.tokenId)).toMatchObject({ status: 'ACTIVE', queuePosition: 0, estimatedWaitTime: 0 });
+    expect(await q.poll(a.tokenId)).toMatchObject({ status: 'EXPIRED', queuePosition: 0, estimatedWaitTime: 0 });
+    expect(await q.release(payer)).toEqual({ released: false });
+    expect(await q.release(randomUUID())).toEqual({ released: false });
+    const expired = (await store.readStream(queueUserStream(payer))).find((e) => e.type === 'TokenExpired');
+    expect(expired?.data).toMatchObject({ tokenId: a.tokenId, reason: 'PAID' });
+  });
+
+  it('does not let a late payment release end the next token the user is waiting with', async () => {
+    const clock = new FakeClock();
+    const q = await instance(new InMemoryEventStore(), clock, env);
+    const [payer, other] = [randomUUID(), randomUUID()];
+    await q.issue(payer);
+    await q.release(payer);
+    await q.issue(other);
+    const again = await q.issue(payer);
+    expect(again.status).toBe('WAITING');
+    expect(await q.release(payer)).toEqual({ released: false });
+    expect(await q.peek(again.tokenId)).toMatchObject({ status: 'WAITING', queuePosition: 1 });
+  });
+
+  it('expires an active token at its TTL and admits the next', async () => {
+    const clock = new FakeClock();
+    const store = new InMemoryEventStore();
+    const q = await instance(store, clock, { ...env, QUEUE_IDLE_TIMEOUT_SECONDS: '1000' });
+    const [first, second] = [randomUUID(), randomUUID()];
+    const a = await q.issue(first);
+    const b = await q.issue(second);
+    clock.advance(59);
+    await q.poll(b.tokenId);
+    await q.runtime.sweep();
+    expect((await q.peek(a.tokenId)).status).toBe('ACTIVE');
+    clock.advance(1);
+    expect((await q.peek(a.tokenId)).status).toBe('EXPIRED');
+    await q.runtime.sweep();
+    expect((await q.peek(b.tokenId)).status).toBe('ACTIVE');
+    const expired = (await store.readStream(queueUserStream(first))).find((e) => e.type === 'TokenExpired');
+    expect(expired?.data).toMatchObject({ reason: 'ACTIVE_TTL' });
+  });
+
+  it('admits the next polled token, not one whose holder stopped polling before the sweeper noticed', async () => {
+    const clock = new FakeClock();
+    const q = await instance(new InMemoryEventStore(), clock, env);
+    const [payer, leaver, stayer] = [randomUUID(), randomUUID(), randomUUID()];
+    await q.issue(payer);
+    const gone = await q.issue(leaver);
+    clock.advance(8);
+    const kept = await q.issue(stayer);
+    clock.advance(4);
+    await q.release(payer);
+    expect((await q.peek(gone.tokenId)).status).toBe('EXPIRED');
+    expect((await q.poll(kept.tokenId)).status).toBe('ACTIVE');
+  });
+
+  it('skips tokens gone idle while the sweeper is still busy recording the earlier ones', async () => {
+    const clock = new FakeClock();
+    const store = new ControlledStore(new InMemoryEventStore());
+    const q = await instance(store, clock, env);
+    const [payer, leaver, otherLeaver, stayer] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await q.issue(payer);
+    const gone = await q.issue(leaver);
+    const alsoGone = await q.issue(otherLeaver);
+    clock.advance(6);
+    const kept = await q.issue(stayer);
+    clock.advance(5);
+    const held = store.holdNextAppendTo(queueUserStream(leaver));
+    const sweeping = q.runtime.sweep();
+    await held.reached;
+    expect(await q.poll(kept.tokenId)).toMatchObject({ status: 'WAITING', queuePosition: 3 });
+    expect(await q.poll(alsoGone.tokenId)).toMatchObject({ status: 'EXPIRED', queuePosition: 0 });
+    await q.release(payer);
+    expect(await q.peek(kept.tokenId)).toMatchObject({ status: 'ACTIVE' });
+    expect(await q.peek(gone.tokenId)).toMatchObject({ status: 'EXPIRED' });
+    held.release();
+    await sweeping;
+    expect((await q.peek(kept.tokenId)).status).toBe('ACTIVE');
+    expect((await q.peek(gone.tokenId)).status).toBe('EXPIRED');
+    expect((await q.peek(alsoGone.tokenId)).status).toBe('EXPIRED');
+    expect(await typesIn(store, otherLeaver)).toEqual(['TokenIssued', 'TokenExpired']);
+  });
+
+  it('gives a second instance the token the first one just issued, even when its line lags', async () => {
+    const shared = new InMemoryEventStore();
+    const clock = new FakeClock();
+    const one = await instance(shared, clock, env);
+    const two = await instance(new ControlledStore(shared, 30), clock, env);
+    const userId = randomUUID();
+    const first = await one.issue(userId);
+    const again = await two.issue(userId);
+    expect(again.tokenId).toBe(first.tokenId);
+    expect((await two.poll(first.tokenId)).status).toBe('ACTIVE');
+  });
+
+  it('answers for a token another instance just issued', async () => {
+    const shared = new InMemoryEventStore();
+    const clock = new FakeClock();
+    const one = await instance(shared, clock, env);
+    const two = await instance(new ControlledStore(shared, 30), clock, env);
+    const issued = await one.issue(randomUUID());
+    expect(await two.poll(issued.tokenId)).toMatchObject({ known: true, status: 'ACTIVE' });
+  });
+
+  it('keeps the cap and the ticket order while two instances admit at once', async () => {
+    const shared = new InMemoryEventStore();
+    const clock = new FakeClock();
+    const capped = { ...env, QUEUE_MAX_ACTIVE: '3', QUEUE_IDLE_TIMEOUT_SECONDS: '1000' };
+    const one = await instance(shared, clock, capped);
+    const two = await instance(shared, clock, capped);
+    const users = Array.from({ length: 30 }, () => randomUUID());
+    const replies = await Promise.all(users.map((u, i) => (i % 2 ? two : one).issue(u)));
+    for (let round = 0; round < 6; round++) {
+      clock.advance(61);
+      await Promise.all([one.runtime.sweep(), two.runtime.sweep(), one.runtime.sweep(), two.runtime.sweep()]);
+    }
+    const events = await shared.readAll(0, 10_000);
+    const tickets = events.filter((e) => e.type === 'TokenIssued').map((e) => (e.data as { tokenId: string }).tokenId);
+    const admitted = events
+      .filter((e) => e.streamId === QUEUE_ADMISSION_STREAM)
+      .map((e) => (e.data as { tokenId: string }).tokenId);
+    expect(new Set(replies.map((r) => r.tokenId)).size).toBe(30);
+    expect(admitted).toEqual(tickets.slice(0, admitted.length));
+    expect(admitted.length).toBe(21);
+    let active = 0;
+    let peak = 0;
+    for (const e of events) {
+      if (e.type === 'TokenActivated') peak = Math.max(peak, ++active);
+      if (e.type === 'TokenExpired') active--;
+    }
+    expect(peak).toBe(3);
+  });
+
+  describe('after a restart', () => {
+    it('rebuilds statuses and places from the events', async () => {
+      const store = new InMemoryEventStore();
+      const clock = new FakeClock();
+      const before = await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '2' });
+      const replies = [];
+      for (let i = 0; i < 5; i++) replies.push(await before.issue(randomUUID()));
+      await before.release(replies[0].userId);
+      await before.runtime.onModuleDestroy();
+
+      const after = await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '2' });
+      const views = [];
+      for (const r of replies) views.push(await after.peek(r.tokenId));
+      expect(views.map((v) => [v.status, v.queuePosition])).toEqual([
+        ['EXPIRED', 0],
+        ['ACTIVE', 0],
+        ['ACTIVE', 0],
+        ['WAITING', 1],
+        ['WAITING', 2],
+      ]);
+      const again = await after.issue(replies[4].userId);
+      expect(again.tokenId).toBe(replies[4].tokenId);
+    });
+
+    it('does not count the downtime as idle, then lets go of tokens nobody polls', async () => {
+      const store = new InMemoryEventStore();
+      const clock = new FakeClock();
+      const longTtl = { ...env, ACTIVE_TOKEN_TTL_SECONDS: '7200' };
+      const before = await instance(store, clock, longTtl);
+      await before.issue(randomUUID());
+      const waiting = await before.issue(randomUUID());
+      await before.runtime.onModuleDestroy();
+
+      clock.advance(3600);
+      const after = await instance(store, clock, longTtl);
+      await after.runtime.sweep();
+      expect(await after.peek(waiting.tokenId)).toMatchObject({ status: 'WAITING', queuePosition: 1 });
+      clock.advance(11);
+      await after.runtime.sweep();
+      expect((await after.peek(waiting.tokenId)).status).toBe('EXPIRED');
+      expect(await typesIn(store, waiting.userId)).toEqual(['TokenIssued', 'TokenExpired']);
+    });
+
+    it('expires at once the active tokens whose TTL ran out while it was down', async () => {
+      const store = new InMemoryEventStore();
+      const clock = new FakeClock();
+      const before = await instance(store, clock, env);
+      const active = await before.issue(randomUUID());
+      const waiting = await before.issue(randomUUID());
+      await before.runtime.onModuleDestroy();
+
+      clock.advance(120);
+      const after = await instance(store, clock, env);
+      expect((await after.peek(active.tokenId)).status).toBe('EXPIRED');
+      await after.runtime.sweep();
+      expect((await after.peek(waiting.tokenId)).status).toBe('ACTIVE');
+    });
+  });
+});
