@@ -4,3 +4,4 @@ export * from './live-subscription';
 export * from './aggregate';
 export { SqliteEventStore } from './adapters/sqlite/sqlite-event-store';
 export { InMemoryEventStore } from './adapters/memory/in-memory-event-store';
+export { KurrentDbEventStore, KurrentDbEventStoreOptions } from './adapters/kurrentdb/kurrentdb-event-store';
