@@ -17,7 +17,7 @@ import { runStatusPoll } from './scenarios/status-poll';
 import { runTokenIssue } from './scenarios/token-issue';
 
 const USAGE = `npm run bench [-- options]
-  --quick        short runs (about a minute); prints the table, writes nothing unless --write
+  --quick        short runs (1–2 minutes, 100k-event store); prints the table, writes nothing unless --write
   --write        write the table into BENCHMARKS.md (default for a full run)
   --no-write     do not touch BENCHMARKS.md
   --only=a,b     run only these scenarios: ceiling, core, spike, purchase, replay
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     workDir,
     profileDir: args.profile ? join(workDir, 'profiles') : undefined,
     connections: 100,
-    durationS: args.quick ? 3 : 10,
+    durationS: args.quick ? 2 : 10,
     warmupS: args.quick ? 1 : 3,
     log: (m) => process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${m}\n`),
   };
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     await group('core', 'token issue, status poll, seat read, hold', () => runCore(ctx));
     await group('spike', 'on-sale spike', async () => [await runOnSaleSpike(ctx)]);
     await group('purchase', 'full purchase', async () => [await runPurchase(ctx)]);
-    await group('replay', `replay over ${ctx.quick ? '200k' : '1M'} events`, () => runReplay(ctx));
+    await group('replay', `replay over ${ctx.quick ? '100k' : '1M'} events`, () => runReplay(ctx));
   } finally {
     await ceiling?.stop();
     if (!args.keep && !args.profile) rmSync(workDir, { recursive: true, force: true });

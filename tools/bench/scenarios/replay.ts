@@ -13,7 +13,7 @@ import { generateStore } from '../fixtures/event-generator';
 import { efficiency, measureSteady } from '../harness/steady';
 
 const FULL_EVENTS = 1_000_000;
-const QUICK_EVENTS = 200_000;
+const QUICK_EVENTS = 100_000;
 const AUDIT_DIR = join(REPO_ROOT, 'tools', 'audit');
 
 /**
@@ -26,7 +26,7 @@ export async function runReplay(ctx: BenchContext): Promise<Row[]> {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'events.db');
   const events = ctx.quick ? QUICK_EVENTS : FULL_EVENTS;
-  const size = ctx.quick ? '200k' : '1M';
+  const size = ctx.quick ? '100k' : '1M';
   const generated = await generateStore({ file, events, startMs: Date.now() - 400 * 86_400_000 });
   ctx.log(`generated ${generated.events} events in ${(generated.ms / 1000).toFixed(1)} s`);
   const genNote =
