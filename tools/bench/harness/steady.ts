@@ -14,6 +14,8 @@ export interface CeilingSample {
 
 export interface SteadyMeasurement extends Measured<LoadResult> {
   ceiling?: CeilingSample;
+  /** CPU the load generator (this process) used during the window. */
+  generatorCpuMs: number;
 }
 
 /**
@@ -27,16 +29,19 @@ export async function measureSteady(
   run: () => Promise<LoadResult>,
 ): Promise<SteadyMeasurement> {
   const ceiling = await ctx.ceiling?.sample();
+  const before = process.cpuUsage();
   const measured = await server.measure(label, run);
-  return { ...measured, ceiling };
+  const used = process.cpuUsage(before);
+  return { ...measured, ceiling, generatorCpuMs: (used.user + used.system) / 1000 };
 }
 
 /** How hard the server worked: CPU per request and its share of a core, beside the ceiling's. */
-export function efficiency(m: SteadyMeasurement): string {
+export function efficiency(m: Measured<LoadResult> & Partial<SteadyMeasurement>): string {
   const perRequest = (m.cpuMs * 1000) / Math.max(1, m.result.total);
   const core = (m.cpuMs / Math.max(1, m.wallMs)) * 100;
+  const generator = m.generatorCpuMs === undefined ? '' : `; load generator ${((m.generatorCpuMs / Math.max(1, m.wallMs)) * 100).toFixed(0)} % of a core`;
   const ceiling = m.ceiling
     ? `; paired ceiling ${Math.round(m.ceiling.rps).toLocaleString('en-US')} req/s at ${Math.round(m.ceiling.cpuUsPerRequest)} µs CPU/req`
     : '';
-  return `server CPU ${Math.round(perRequest)} µs/req, ${core.toFixed(0)} % of a core${ceiling}`;
+  return `server CPU ${Math.round(perRequest)} µs/req, ${core.toFixed(0)} % of a core${generator}${ceiling}`;
 }

@@ -1,5 +1,6 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { BenchContext } from '../harness/context';
-import { load } from '../harness/load';
+import { load, withRotatingToken } from '../harness/load';
 import { Row } from '../harness/report';
 import { spawnCeiling, ServerProcess } from '../harness/server';
 import { CeilingProbe, efficiency } from '../harness/steady';
@@ -17,7 +18,8 @@ export interface Ceiling {
 export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
   const server = await spawnCeiling(ctx.workDir, { name: 'ceiling', profileDir: ctx.profileDir });
   try {
-    const requests = [{ method: 'GET', path: '/ping' }];
+    // Same generator path as the rows: a per-request Authorization header of a real token's length.
+    const requests = [withRotatingToken({ method: 'GET', path: '/ping' }, fakeTokens(1000))];
     const run = () => load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests });
     await load({ url: server.url, connections: ctx.connections, durationS: ctx.warmupS, requests });
     const first = await server.measure('ceiling', run);
@@ -62,4 +64,13 @@ export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
 async function sampleOnce(server: ServerProcess, run: () => ReturnType<typeof load>) {
   const m = await server.measure('ceiling-sample', run);
   return { rps: m.result.rps, cpuUsPerRequest: (m.cpuMs * 1000) / Math.max(1, m.result.total) };
+}
+
+/** Strings shaped like the queue's JWTs (three base64url parts, ~200 characters); the ceiling ignores them. */
+function fakeTokens(count: number): string[] {
+  return Array.from({ length: count }, (_, i) =>
+    [Buffer.from('{"alg":"HS256","typ":"JWT"}'), Buffer.from(JSON.stringify({ sub: randomUUID(), jti: randomUUID(), iat: i })), randomBytes(32)]
+      .map((b) => b.toString('base64url'))
+      .join('.'),
+  );
 }
