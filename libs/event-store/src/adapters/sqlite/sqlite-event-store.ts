@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { NewEvent, StoredEvent } from '@concert/contracts';
 import {
   AppendResult,
   EventHandler,
   EventStore,
   ExpectedRevision,
-  revisionMatches,
   SubscribeOptions,
   Subscription,
   WrongExpectedRevisionError,
@@ -21,6 +21,16 @@ interface PendingAppend {
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
+
+type Outcome =
+  | { ok: true; nextRevision: number; position: number }
+  | { ok: false; kind: 'conflict'; streamId: string; expected: ExpectedRevision; actual: number }
+  | { ok: false; kind: 'error'; message: string };
+
+type WriterReply =
+  | { type: 'committed'; batch: number; outcomes: Outcome[] }
+  | { type: 'failed'; batch: number; message: string }
+  | { type: 'closed' };
 
 interface Row {
   position: number;
@@ -40,27 +50,31 @@ export interface SqliteEventStoreOptions {
 
 /**
  * The embedded event store: one table, global position + unique (stream, revision).
- * Concurrent appends are grouped into one transaction, so one fsync (synchronous=FULL)
- * acknowledges a whole batch.
+ * Appends go to a writer thread that commits each batch of concurrent appends in one transaction
+ * with synchronous=FULL: one fsync acknowledges the whole batch, and the event loop keeps serving
+ * requests (and gathering the next batch) while the disk syncs. Reads use this thread's connection.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
+  private readonly writer: Worker;
   private queue: PendingAppend[] = [];
+  private inFlight: PendingAppend[] | null = null;
+  private batchNumber = 0;
   private flushScheduled = false;
+  private writerError?: Error;
   private readonly subscriptions = new Set<PullSubscription>();
   private readonly stmts;
-  /** One append inside the batch's transaction, in a savepoint: if it fails, only it is rolled back. */
-  private readonly applyInSavepoint: (p: PendingAppend) => AppendResult | Error;
   private closed = false;
+  private drained?: () => void;
 
   constructor(
     readonly file: string,
     private readonly options: SqliteEventStoreOptions = {},
   ) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file === ':memory:') throw new Error('SqliteEventStore needs a file (the writer thread opens it too)');
+    mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
@@ -76,94 +90,89 @@ export class SqliteEventStore implements EventStore {
       );
     `);
     this.stmts = {
-      head: this.db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?'),
-      byId: this.db.prepare<[string], { stream_id: string; revision: number; position: number }>(
-        'SELECT stream_id, revision, position FROM events WHERE id = ?',
-      ),
-      insert: this.db.prepare(
-        'INSERT INTO events (stream_id, revision, id, type, version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       readStream: this.db.prepare<[string, number], Row>(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision',
       ),
       readAll: this.db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       lastPosition: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
-      lastOfStream: this.db.prepare<[string], { position: number }>(
-        'SELECT position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
-      ),
     };
-    this.applyInSavepoint = this.db.transaction((p: PendingAppend) => this.applyOne(p));
+    this.writer = new Worker(join(__dirname, 'sqlite-writer.worker.js'), { workerData: { file } });
+    this.writer.on('message', (reply: WriterReply) => this.onWriterReply(reply));
+    this.writer.on('error', (err) => this.failWriter(err));
+    this.writer.unref();
+    this.writer.on('exit', (code) => {
+      if (!this.closed) this.failWriter(new Error(`event store writer exited with code ${code}`));
+    });
   }
 
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store closed'));
+    if (this.writerError) return Promise.reject(this.writerError);
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
+      if (!this.flushScheduled && !this.inFlight) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
+  /** Sends the queued appends as one batch; the next batch waits for this one's commit. */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
-    const outcomes: (AppendResult | Error)[] = [];
-    try {
-      this.db
-        .transaction(() => {
-          for (const p of batch) {
-            try {
-              outcomes.push(this.applyInSavepoint(p));
-            } catch (err) {
-              outcomes.push(err instanceof Error ? err : new Error(String(err)));
-            }
-          }
-        })
-        .immediate();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    batch.forEach((p, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof Error) p.reject(outcome);
-      else p.resolve(outcome);
+    this.inFlight = batch;
+    this.batchNumber += 1;
+    // Keep the process alive while a commit is pending; an idle writer must not.
+    this.writer.ref();
+    this.writer.postMessage({
+      type: 'commit',
+      batch: this.batchNumber,
+      appends: batch.map((p) => ({
+        streamId: p.streamId,
+        expected: p.expected,
+        events: p.events.map((e) => ({
+          id: e.id,
+          type: e.type,
+          version: e.version,
+          data: JSON.stringify(e.data),
+          metadata: JSON.stringify(e.metadata),
+        })),
+      })),
     });
-    for (const s of this.subscriptions) s.signal();
   }
 
-  private applyOne(p: PendingAppend): AppendResult | Error {
-    const existing = this.stmts.byId.get(p.events[0].id);
-    if (existing) {
-      const last = this.stmts.byId.get(p.events[p.events.length - 1].id);
-      if (existing.stream_id === p.streamId && last) return { nextRevision: last.revision, position: last.position };
-      return new Error(`Event ${p.events[0].id} already exists in ${existing.stream_id}`);
+  private onWriterReply(reply: WriterReply): void {
+    if (reply.type === 'closed') return;
+    const batch = this.inFlight ?? [];
+    this.inFlight = null;
+    if (reply.type === 'failed') {
+      for (const p of batch) p.reject(new Error(`append failed: ${reply.message}`));
+    } else {
+      batch.forEach((p, i) => {
+        const outcome = reply.outcomes[i];
+        if (outcome.ok) p.resolve({ nextRevision: outcome.nextRevision, position: outcome.position });
+        else if (outcome.kind === 'conflict') p.reject(new WrongExpectedRevisionError(outcome.streamId, outcome.expected, outcome.actual));
+        else p.reject(new Error(outcome.message));
+      });
+      for (const s of this.subscriptions) s.signal();
     }
-    const ids = new Set(p.events.map((e) => e.id));
-    if (ids.size !== p.events.length) return new Error(`Append to ${p.streamId} repeats an event id`);
-    const head = this.stmts.head.get(p.streamId)?.r ?? -1;
-    if (!revisionMatches(p.expected, head)) return new WrongExpectedRevisionError(p.streamId, p.expected, head);
-    let revision = head;
-    let position = 0;
-    for (const e of p.events) {
-      revision += 1;
-      const info = this.stmts.insert.run(
-        p.streamId,
-        revision,
-        e.id,
-        e.type,
-        e.version,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata),
-      );
-      position = Number(info.lastInsertRowid);
+    if (this.queue.length) this.flush();
+    else {
+      this.writer.unref();
+      this.drained?.();
     }
-    return { nextRevision: revision, position };
+  }
+
+  private failWriter(err: Error): void {
+    this.writerError = err;
+    for (const p of [...(this.inFlight ?? []), ...this.queue]) p.reject(err);
+    this.inFlight = null;
+    this.queue = [];
+    this.drained?.();
   }
 
   async readStream(streamId: string, fromRevision = 0): Promise<StoredEvent[]> {
@@ -199,8 +208,16 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
+    if (this.inFlight || this.queue.length) await new Promise<void>((resolve) => (this.drained = resolve));
     this.closed = true;
     for (const s of [...this.subscriptions]) await s.close();
+    if (!this.writerError) {
+      await new Promise<void>((resolve) => {
+        this.writer.once('message', () => resolve());
+        this.writer.postMessage({ type: 'close' });
+      });
+    }
+    await this.writer.terminate();
     this.db.close();
   }
 }
