@@ -35,6 +35,9 @@ export interface PaymentRecord {
 interface Schedule {
   /** Seats in seat-number order with their price. */
   seats: SeatSpec[];
+  /** Bumped by every seat event of this date: the cached free list is valid only for its version. */
+  version: number;
+  free?: { version: number; validUntil: number; seats: SeatSpec[] };
 }
 
 interface Concert {
@@ -64,7 +67,7 @@ export class BookingView {
         break;
       case 'ScheduleAdded': {
         const seats = [...event.data.seats].sort((a, b) => a.seatNumber - b.seatNumber);
-        this.concerts.get(event.data.concertId)?.schedules.set(event.data.date, { seats });
+        this.concerts.get(event.data.concertId)?.schedules.set(event.data.date, { seats, version: 0 });
         break;
       }
       case 'SeatHeld': {
@@ -73,6 +76,7 @@ export class BookingView {
         delete (record as Partial<typeof d>).heldAt;
         this.reservations.set(d.reservationId, record);
         this.seatHolder.set(seatKey(d.concertId, d.date, d.seatNumber), record);
+        this.touch(d.concertId, d.date);
         this.openHolds.add(d.reservationId);
         break;
       }
@@ -110,9 +114,15 @@ export class BookingView {
     this.position = stored.position;
   }
 
+  private touch(concertId: number, date: string): void {
+    const schedule = this.concerts.get(concertId)?.schedules.get(date);
+    if (schedule) schedule.version += 1;
+  }
+
   private close(reservationId: string, status: ReservationRecord['status']): ReservationRecord | undefined {
     const record = this.reservations.get(reservationId);
     if (!record) return undefined;
+    this.touch(record.concertId, record.date);
     record.status = status;
     this.openHolds.delete(reservationId);
     const key = seatKey(record.concertId, record.date, record.seatNumber);
@@ -146,20 +156,34 @@ export class BookingView {
     return this.concerts.get(concertId)?.schedules.has(date) ?? false;
   }
 
-  private isFree(concertId: number, date: string, seatNumber: number, now: number): boolean {
-    const key = seatKey(concertId, date, seatNumber);
-    if (this.sold.has(key)) return false;
-    const holder = this.seatHolder.get(key);
-    return !holder || now >= holder.expiresAtMs;
-  }
-
   /** Seats nobody holds or bought, as of `now` (none for a date that has passed); undefined for an unknown concert. */
   availableSeats(concertId: number, date: string, now: number): SeatSpec[] | undefined {
     const concert = this.concerts.get(concertId);
     if (!concert) return undefined;
     const schedule = concert.schedules.get(date);
     if (!schedule || date < new Date(now).toISOString().slice(0, 10)) return [];
-    return schedule.seats.filter((s) => this.isFree(concertId, date, s.seatNumber, now));
+    return this.freeSeats(concertId, date, schedule, now);
+  }
+
+  /**
+   * The free seats of one date, cached until the next seat event of that date or the next hold
+   * deadline, whichever comes first: the hot read of an on-sale costs a lookup, not a scan.
+   * The returned list is shared: callers must not change it.
+   */
+  private freeSeats(concertId: number, date: string, schedule: Schedule, now: number): SeatSpec[] {
+    const cached = schedule.free;
+    if (cached && cached.version === schedule.version && now < cached.validUntil) return cached.seats;
+    let validUntil = Number.POSITIVE_INFINITY;
+    const seats = schedule.seats.filter((s) => {
+      const key = seatKey(concertId, date, s.seatNumber);
+      if (this.sold.has(key)) return false;
+      const holder = this.seatHolder.get(key);
+      if (!holder || now >= holder.expiresAtMs) return true;
+      validUntil = Math.min(validUntil, holder.expiresAtMs);
+      return false;
+    });
+    schedule.free = { version: schedule.version, validUntil, seats };
+    return seats;
   }
 
   /** Dates from `today` on (YYYY-MM-DD, UTC) that still have a free seat. */
@@ -167,7 +191,7 @@ export class BookingView {
     const concert = this.concerts.get(concertId);
     if (!concert) return undefined;
     return [...concert.schedules.entries()]
-      .filter(([date, schedule]) => date >= today && schedule.seats.some((s) => this.isFree(concertId, date, s.seatNumber, now)))
+      .filter(([date, schedule]) => date >= today && this.freeSeats(concertId, date, schedule, now).length > 0)
       .map(([date]) => date)
       .sort();
   }

@@ -1,0 +1,84 @@
+import { StoredEvent } from '@concert/contracts';
+import { BookingView } from './booking-view';
+
+let position = 0;
+const stored = (streamId: string, type: string, data: unknown): StoredEvent => ({
+  id: `e${++position}`,
+  type,
+  version: 1,
+  data,
+  metadata: { occurredAt: '2026-12-01T00:00:00.000Z', correlationId: 'c', causationId: 'c' },
+  streamId,
+  revision: 0,
+  position,
+});
+
+const T0 = Date.parse('2026-12-01T00:00:00.000Z');
+const DATE = '2026-12-24';
+
+function viewWithSchedule(): BookingView {
+  const view = new BookingView();
+  view.apply(stored('booking-concert-1', 'ConcertCreated', { concertId: 1, title: 'x', createdAt: '' }));
+  view.apply(
+    stored('booking-concert-1', 'ScheduleAdded', {
+      concertId: 1,
+      date: DATE,
+      seats: [1, 2, 3].map((seatNumber) => ({ seatNumber, price: 1000 * seatNumber })),
+      addedAt: '',
+    }),
+  );
+  return view;
+}
+
+const hold = (view: BookingView, reservationId: string, seatNumber: number, expiresAtMs: number) =>
+  view.apply(
+    stored(`booking-seat-1:${DATE}:${seatNumber}`, 'SeatHeld', {
+      reservationId,
+      userId: 'u',
+      concertId: 1,
+      date: DATE,
+      seatNumber,
+      price: 1000 * seatNumber,
+      heldAt: new Date(T0).toISOString(),
+      expiresAt: new Date(expiresAtMs).toISOString(),
+    }),
+  );
+
+const numbers = (view: BookingView, now: number) => view.availableSeats(1, DATE, now)!.map((s) => s.seatNumber);
+
+describe('BookingView free seats (cached per date)', () => {
+  it('drops a seat as soon as it is held, even after the list was cached', () => {
+    const view = viewWithSchedule();
+    expect(numbers(view, T0)).toEqual([1, 2, 3]);
+    hold(view, 'r1', 2, T0 + 60_000);
+    expect(numbers(view, T0 + 1)).toEqual([1, 3]);
+  });
+
+  it('frees a held seat at its deadline without any event', () => {
+    const view = viewWithSchedule();
+    hold(view, 'r1', 2, T0 + 60_000);
+    expect(numbers(view, T0 + 59_999)).toEqual([1, 3]);
+    expect(numbers(view, T0 + 60_000)).toEqual([1, 2, 3]);
+  });
+
+  it('frees a cancelled seat at once and never lists a sold one again', () => {
+    const view = viewWithSchedule();
+    hold(view, 'r1', 1, T0 + 60_000);
+    hold(view, 'r2', 3, T0 + 60_000);
+    expect(numbers(view, T0)).toEqual([2]);
+    view.apply(stored(`booking-seat-1:${DATE}:1`, 'SeatHoldCancelled', { reservationId: 'r1', userId: 'u', cancelledAt: '' }));
+    expect(numbers(view, T0)).toEqual([1, 2]);
+    view.apply(
+      stored(`booking-seat-1:${DATE}:3`, 'SeatSold', { reservationId: 'r2', userId: 'u', paymentId: 'p', price: 3000, soldAt: '' }),
+    );
+    expect(numbers(view, T0 + 10 * 60_000)).toEqual([1, 2]);
+  });
+
+  it('lists a date only while it has a free seat', () => {
+    const view = viewWithSchedule();
+    expect(view.availableDates(1, '2026-12-01', T0)).toEqual([DATE]);
+    for (const n of [1, 2, 3]) hold(view, `r${n}`, n, T0 + 60_000);
+    expect(view.availableDates(1, '2026-12-01', T0)).toEqual([]);
+    expect(view.availableDates(1, '2026-12-01', T0 + 60_000)).toEqual([DATE]);
+  });
+});
