@@ -1,1 +1,2 @@
 export { BookingModule } from './booking.module';
+export { BookingView } from './read-model/booking-view';

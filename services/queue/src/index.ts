@@ -1,1 +1,2 @@
 export { QueueModule } from './queue.module';
+export { QueueLine } from './line/queue-line';

@@ -1,1 +1,2 @@
 export { WalletModule } from './wallet.module';
+export { WalletBalances } from './read-model/wallet-balances';

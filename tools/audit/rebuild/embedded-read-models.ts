@@ -1,13 +1,7 @@
 import { StoredEvent } from '@concert/contracts';
-import { EventHandler, EventStore, SubscribeOptions, Subscription } from '@concert/event-store';
-import { loadConfig, systemClock } from '@concert/platform';
-// The services export only their Nest modules; these are the read-model classes they fold at boot.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { BookingView } from '../../../services/booking/src/read-model/booking-view';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { QueueLine } from '../../../services/queue/src/line/queue-line';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { WalletRuntime } from '../../../services/wallet/src/application/wallet.runtime';
+import { BookingView } from '@concert/booking';
+import { QueueLine } from '@concert/queue';
+import { WalletBalances } from '@concert/wallet';
 import { ReadModelSink } from './read-model-sink';
 
 export interface EmbeddedRebuildSummary {
@@ -33,42 +27,27 @@ export class EmbeddedReadModels implements ReadModelSink<EmbeddedRebuildSummary>
   readonly name = 'embedded';
   readonly booking = new BookingView();
   readonly queue: QueueLine;
-  readonly wallet: WalletRuntime;
-  private readonly walletFeed = new ReplayFeed();
+  readonly wallet = new WalletBalances();
   private logTimeMs = 0;
   private position = 0;
-  private started?: Promise<void>;
 
   constructor() {
     this.queue = new QueueLine(() => this.logTimeMs);
-    // The runtime only folds events here; the secret is required by the config type, never used.
-    const config = loadConfig({ JWT_SECRET: 'audit-rebuild-does-not-sign-any-token!', SEED_DEMO: 'false' });
-    this.wallet = new WalletRuntime(this.walletFeed, config, systemClock);
   }
 
   async applyPage(events: StoredEvent[]): Promise<void> {
-    this.started ??= this.wallet.onApplicationBootstrap();
-    await this.started;
     for (const e of events) {
       const at = Date.parse(e.metadata?.occurredAt);
       if (at > this.logTimeMs) this.logTimeMs = at;
       if (e.streamId.startsWith('booking-')) this.booking.apply(e);
       else if (e.streamId.startsWith('queue-')) this.queue.apply(e);
-      else {
-        const delivered = this.walletFeed.deliver(e);
-        if (delivered) await delivered;
-      }
+      else if (e.streamId.startsWith('wallet-')) this.wallet.apply(e);
       this.position = e.position;
     }
   }
 
   async finish(): Promise<EmbeddedRebuildSummary> {
-    await this.wallet.onModuleDestroy();
-    // BookingView keeps its catalog and sold seats private: services ask it per concert, the audit wants the totals.
-    const concerts = this.booking['concerts'];
-    const sold = this.booking['sold'];
-    let dates = 0;
-    for (const concert of concerts.values()) dates += concert.schedules.size;
+    const { concerts, dates, seatsSold } = this.booking.totals();
     let openHoldsPastExpiry = 0;
     for (const id of this.booking.openHolds) {
       const record = this.booking.reservations.get(id);
@@ -80,62 +59,15 @@ export class EmbeddedReadModels implements ReadModelSink<EmbeddedRebuildSummary>
     for (const balance of this.wallet.balances.values()) total += balance;
     return {
       position: this.position,
-      concerts: concerts.size,
+      concerts,
       dates,
       reservations: this.booking.reservations.size,
       openHolds: this.booking.openHolds.size,
       openHoldsPastExpiry,
-      seatsSold: sold.size,
+      seatsSold,
       payments,
       balances: { count: this.wallet.balances.size, total },
       tokens: { active: this.queue.activeCount(), waiting: this.queue.waitingCount() },
     };
-  }
-}
-
-/** A store that only replays what it is handed to its subscribers; it cannot be written. */
-class ReplayFeed implements EventStore {
-  private readonly subscribers: { handler: EventHandler; prefixes?: string[] }[] = [];
-
-  /** Hands the event to each matching subscriber; a promise only if one of them returned one. */
-  deliver(event: StoredEvent): Promise<void> | undefined {
-    let pending: Promise<void>[] | undefined;
-    for (const s of this.subscribers) {
-      if (s.prefixes && !s.prefixes.some((p) => event.streamId.startsWith(p))) continue;
-      const result = s.handler(event);
-      if (result instanceof Promise) (pending ??= []).push(result);
-    }
-    return pending && Promise.all(pending).then(() => undefined);
-  }
-
-  subscribeAll(_after: number, handler: EventHandler, options: SubscribeOptions = {}): Subscription {
-    const entry = { handler, prefixes: options.streamPrefixes };
-    this.subscribers.push(entry);
-    return {
-      close: async () => {
-        this.subscribers.splice(this.subscribers.indexOf(entry), 1);
-      },
-      caughtUpTo: async () => undefined,
-    };
-  }
-
-  async append(): Promise<never> {
-    throw new Error('the rebuild replay is read-only');
-  }
-
-  async readStream(): Promise<StoredEvent[]> {
-    return [];
-  }
-
-  async readAll(): Promise<StoredEvent[]> {
-    return [];
-  }
-
-  async headPosition(): Promise<number> {
-    return 0;
-  }
-
-  async close(): Promise<void> {
-    this.subscribers.length = 0;
   }
 }

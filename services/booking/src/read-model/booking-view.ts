@@ -137,6 +137,13 @@ export class BookingView {
     if (paidAt) payment.paidAt = paidAt;
   }
 
+  /** Catalog and sales totals (the audit's rebuild summary). */
+  totals(): { concerts: number; dates: number; seatsSold: number } {
+    let dates = 0;
+    for (const concert of this.concerts.values()) dates += concert.schedules.size;
+    return { concerts: this.concerts.size, dates, seatsSold: this.sold.size };
+  }
+
   hasConcert(concertId: number): boolean {
     return this.concerts.has(concertId);
   }

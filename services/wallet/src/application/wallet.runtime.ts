@@ -1,12 +1,13 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { StoredEvent, upcast, WalletEvent } from '@concert/contracts';
 import { EVENT_STORE, EventStore, Subscription } from '@concert/event-store';
 import { AppConfig, CLOCK, Clock, CONFIG, KeyedMutex } from '@concert/platform';
+import { WalletBalances } from '../read-model/wallet-balances';
 
 /** The balances read model, folded from the wallet's events; and the per-user command lane. */
 @Injectable()
 export class WalletRuntime implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly balances = new Map<string, number>();
+  private readonly view = new WalletBalances();
+  readonly balances = this.view.balances;
   readonly userLocks = new KeyedMutex();
   private subscription?: Subscription;
 
@@ -17,22 +18,12 @@ export class WalletRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = this.store.subscribeAll(0, (e) => this.apply(e), { streamPrefixes: ['wallet-'] });
+    this.subscription = this.store.subscribeAll(0, (e) => this.view.apply(e), { streamPrefixes: ['wallet-'] });
     await this.catchUp();
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.subscription?.close();
-  }
-
-  private apply(stored: StoredEvent): void {
-    const event = upcast<WalletEvent>(stored);
-    switch (event.type) {
-      case 'WalletCharged':
-      case 'WalletDebited':
-      case 'WalletRefunded':
-        this.balances.set(event.data.userId, event.data.balanceAfter);
-    }
   }
 
   async catchUp(position?: number): Promise<void> {
