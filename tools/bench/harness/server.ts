@@ -42,7 +42,7 @@ export interface SpawnOptions {
   name: string;
   env?: Record<string, string>;
   dataDir?: string;
-  /** Write a V8 CPU profile of the child into this folder on stop (the `--profile` flag). */
+  /** With `--profile`: CPU profiles of the child per measured window go into this folder. */
   profileDir?: string;
   readyTimeoutMs?: number;
 }

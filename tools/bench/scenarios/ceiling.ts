@@ -50,7 +50,7 @@ export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
         if (samples.length > 1) {
           const min = Math.min(...samples);
           const max = Math.max(...samples);
-          row.notes.push(`re-sampled before each row: ${Math.round(min).toLocaleString('en-US')}–${Math.round(max).toLocaleString('en-US')} req/s over the run (ratios use the sample next to the row)`);
+          row.notes.push(`re-sampled before each row: ${Math.round(min).toLocaleString('en-US')}–${Math.round(max).toLocaleString('en-US')} req/s over the run (each ratio uses the higher of the samples around its row)`);
         }
         await server.stop();
       },
