@@ -111,7 +111,7 @@ function codeVersion(): string {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean).length;
+      .filter((line) => line && !line.endsWith('BENCHMARKS.md')).length;
     return dirty ? `${head} + ${dirty} uncommitted file(s)` : head;
   } catch {
     return 'unknown (not a git checkout)';
