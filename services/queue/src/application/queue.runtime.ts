@@ -15,7 +15,7 @@ const ADMISSION_ATTEMPTS = 10;
  */
 @Injectable()
 export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly logger = new Logger('Queue');
+  private readonly logger = new Logger('Queue');
   readonly line: QueueLine;
   readonly userLocks = new KeyedMutex();
   private readonly admissionLock = new KeyedMutex();

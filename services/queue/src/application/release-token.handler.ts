@@ -20,8 +20,7 @@ export class ReleaseTokenHandler implements ICommandHandler<ReleaseTokenCommand,
     // Only an admitted token holds a slot: a WAITING one is a newer token the user took after paying.
     if (!record || record.status !== 'ACTIVE') return { released: false };
     await this.runtime.expire(record.userId, record.tokenId, reason);
-    // The payer need not wait for the next buyer's admission: it follows at once (and the sweeper retries it).
-    this.runtime.admit().catch((err: unknown) => this.runtime.logger.warn(`admission after release failed: ${String(err)}`));
+    await this.runtime.admit();
     return { released: true };
   }
 }
