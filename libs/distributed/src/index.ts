@@ -1,0 +1,27 @@
+export * from './contexts';
+export { KafkaBus, DEADLINE_HEADER, DLQ_HEADERS } from './kafka/kafka-bus';
+export type { KafkaBusOptions, EventSubscribeOptions } from './kafka/kafka-bus';
+export { SingleOwnerAssignment } from './kafka/single-owner-assigner';
+export { ensureTopics, replyTopic, deadLetterTopic } from './kafka/kafka-topics';
+export type { TopicSpec } from './kafka/kafka-topics';
+export { encodeEvent, decodeEvent, PoisonMessageError, EVENT_HEADERS } from './kafka/event-codec';
+export { toRpcError, fromRpcError } from './kafka/rpc-error';
+export type { RpcErrorBody } from './kafka/rpc-error';
+export { connectMongo, isDuplicateKey } from './mongo/mongo-connection';
+export { EventRelay } from './relay/event-relay';
+export type { EventRelayOptions } from './relay/event-relay';
+export { RelayCheckpoints, RELAY_CHECKPOINTS } from './relay/relay-checkpoints';
+export type { RelayCheckpointDoc } from './relay/relay-checkpoints';
+export * from './read-models/read-model.schemas';
+export { projectEvent } from './read-models/projections';
+export type { ReadModelOp } from './read-models/projections';
+export { MongoReadModels } from './read-models/mongo-read-models';
+export { ReadModelProjector, readModelGroup } from './read-models/read-model-projector';
+export type { ProjectorBus } from './read-models/read-model-projector';
+export { rebuildReadModels, MongoReadModelSink } from './read-models/rebuild-read-models';
+export type { RebuildReadModelsOptions, RebuildReadModelsResult } from './read-models/rebuild-read-models';
+export { ProcessedEvents, idempotentListener } from './idempotency/processed-events';
+export { ReadYourWritesStore } from './store/read-your-writes-store';
+/** For engine specs: skip with the reason when KAFKA_BROKERS / MONGO_URL do not answer; isolated names per run. */
+export { checkEngines, describeWithEngines, isolatedMongoUrl, isolatedNamespace } from './testing/engines';
+export type { EngineCheck } from './testing/engines';
