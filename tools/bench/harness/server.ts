@@ -70,6 +70,8 @@ export function spawnEmbedded(workDir: string, options: SpawnOptions): Promise<S
   mkdirSync(dataDir, { recursive: true });
   return spawnNode(workDir, EMBEDDED_MAIN, { ...options, dataDir }, '/health', {
     DATA_DIR: dataDir,
+    // All load comes from one loopback address standing for thousands of clients: no per-IP limit.
+    RATE_LIMIT_RPS_PER_IP: '0',
     ...options.env,
   });
 }

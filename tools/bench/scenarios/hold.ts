@@ -43,8 +43,8 @@ export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: 
       },
     },
   ];
-  if (count < 100) throw new Error(`only ${count} tokens to hold seats with: the token-issue row issued too few`);
-  const warmup = Math.floor(count / 10);
+  if (count < 2 * ctx.connections) throw new Error(`only ${count} tokens to hold seats with: the token-issue row issued too few`);
+  const warmup = Math.max(ctx.connections, Math.floor(count / 10));
   await load({ url: server.url, connections: ctx.connections, amount: warmup, requests });
   const m = await measureSteady(ctx, server, 'hold', () =>
     load({ url: server.url, connections: ctx.connections, amount: count - warmup, requests }),
