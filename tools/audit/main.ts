@@ -26,7 +26,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    reader = openReader({ dataDir: options.dataDir, eventstore: options.eventstore });
+    reader = await openReader({ dataDir: options.dataDir, eventstore: options.eventstore });
   } catch (err) {
     if (err instanceof UsageError || err instanceof ReaderUnavailableError) {
       io.stderr.write(`audit: ${err.message}\n${err instanceof UsageError ? `\n${USAGE}` : ''}`);

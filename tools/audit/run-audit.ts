@@ -36,7 +36,7 @@ export function defaultMaxActive(env: NodeJS.ProcessEnv = process.env): number {
 
 /** Replays the log once and checks every invariant; the benchmark's entry point. */
 export async function runAudit(options: RunAuditOptions = {}): Promise<AuditResult> {
-  const reader = options.reader ?? openReader(options);
+  const reader = options.reader ?? (await openReader(options));
   try {
     const from = Math.max(1, options.from ?? 1);
     const maxActive = options.maxActive ?? defaultMaxActive();
