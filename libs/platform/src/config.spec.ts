@@ -34,8 +34,8 @@ describe('loadConfig', () => {
       holdTtlSeconds: 300,
       seedDemo: true,
       maxChargeAmount: 10_000_000,
-      rateLimitRpsPerIp: 0,
-      rateLimitRpsPerToken: 0,
+      rateLimitRpsPerIp: 200,
+      rateLimitRpsPerToken: 20,
     });
     expect(config.adminApiKey).toBeUndefined();
     expect(config.kafkaBrokers).toBeUndefined();

@@ -35,6 +35,18 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Per client IP, on token issue and writes (reads and status polls are never limited per IP): generous,
+ * because a venue's Wi-Fi or a mobile carrier's NAT puts thousands of buyers behind one address, and
+ * an on-sale is exactly when they all click at once; it still stops one host from flooding the line.
+ */
+export const DEFAULT_RATE_LIMIT_RPS_PER_IP = 200;
+/**
+ * Per queue token, on writes: a person's client holds, pays or charges a few times a second at most
+ * (20 leaves room for retries and a second tab), while a script hammering holds is cut to that.
+ */
+export const DEFAULT_RATE_LIMIT_RPS_PER_TOKEN = 20;
+
 /** Reads and validates every setting (README: Settings); throws one error listing every problem. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -98,8 +110,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminApiKey,
     seedDemo: bool('SEED_DEMO', true),
     maxChargeAmount: int('MAX_CHARGE_AMOUNT', 10_000_000, 1),
-    rateLimitRpsPerIp: int('RATE_LIMIT_RPS_PER_IP', 0, 0),
-    rateLimitRpsPerToken: int('RATE_LIMIT_RPS_PER_TOKEN', 0, 0),
+    rateLimitRpsPerIp: int('RATE_LIMIT_RPS_PER_IP', DEFAULT_RATE_LIMIT_RPS_PER_IP, 0),
+    rateLimitRpsPerToken: int('RATE_LIMIT_RPS_PER_TOKEN', DEFAULT_RATE_LIMIT_RPS_PER_TOKEN, 0),
     kafkaBrokers,
     mongoUrl,
     eventstoreUrl,

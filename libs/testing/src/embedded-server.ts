@@ -28,7 +28,16 @@ export async function startEmbedded(options: StartOptions = {}): Promise<Embedde
   const { EmbeddedAppModule } = await import('../../../apps/embedded/src/embedded-app.module');
   const { createHttpApp } = await import('@concert/gateway');
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concert-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ...options.env });
+  // Specs drive many clients from one loopback address and one token at a time: rate limits are off
+  // unless a spec sets them (the rate-limit specs do).
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_RPS_PER_IP: '0',
+    RATE_LIMIT_RPS_PER_TOKEN: '0',
+    ...options.env,
+  });
   const app = await createHttpApp(EmbeddedAppModule.forRoot({ config, clock: options.clock, store: options.store }), {
     logger: ['error'],
   });

@@ -7,11 +7,29 @@ const json = (ref: string, description = 'OK') => ({
   description,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
-const body = (ref: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const body = (ref: string) => ({
+  required: true,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 const bearer = [{ queueToken: [] }];
-const unauthorized = error('Missing, malformed, forged or unknown token', { statusCode: 401, message: 'Invalid or expired token', error: 'Unauthorized' });
-const notActive = error('Queue token is not ACTIVE', { statusCode: 403, message: 'Queue token is not active', error: 'Forbidden' });
-const tooMany = error('Rate limit exceeded (see Retry-After)');
+const unauthorized = error('Missing, malformed, forged or unknown token', {
+  statusCode: 401,
+  message: 'Invalid or expired token',
+  error: 'Unauthorized',
+});
+const notActive = error('Queue token is not ACTIVE', {
+  statusCode: 403,
+  message: 'Queue token is not active',
+  error: 'Forbidden',
+});
+const tooMany = {
+  ...error('Rate limit exceeded: retry after the seconds in Retry-After', {
+    statusCode: 429,
+    message: 'Too many requests: slow down and retry after the time in Retry-After',
+    error: 'Too Many Requests',
+  }),
+  headers: { 'Retry-After': { required: true, description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } },
+};
 const idempotencyHeader = {
   name: 'Idempotency-Key',
   in: 'header',
@@ -35,8 +53,14 @@ export const openApiDocument = {
     schemas: {
       Error: {
         type: 'object',
+        description: 'Every error, whatever its cause: exactly these three fields.',
         required: ['statusCode', 'message', 'error'],
-        properties: { statusCode: { type: 'integer' }, message: { type: 'string' }, error: { type: 'string' } },
+        additionalProperties: false,
+        properties: {
+          statusCode: { type: 'integer', minimum: 400, maximum: 599 },
+          message: { type: 'string', minLength: 1 },
+          error: { type: 'string', minLength: 1 },
+        },
       },
       TokenRequest: { type: 'object', required: ['userId'], properties: { userId: uuid } },
       TokenResponse: {
@@ -71,7 +95,11 @@ export const openApiDocument = {
       AvailableSeats: {
         type: 'object',
         required: ['concertId', 'date', 'seats'],
-        properties: { concertId: { type: 'integer' }, date, seats: { type: 'array', items: { $ref: '#/components/schemas/Seat' } } },
+        properties: {
+          concertId: { type: 'integer' },
+          date,
+          seats: { type: 'array', items: { $ref: '#/components/schemas/Seat' } },
+        },
       },
       ReservationRequest: {
         type: 'object',
@@ -91,8 +119,16 @@ export const openApiDocument = {
           price: { type: 'integer' },
         },
       },
-      Balance: { type: 'object', required: ['userId', 'balance'], properties: { userId: uuid, balance: { type: 'integer', minimum: 0 } } },
-      ChargeRequest: { type: 'object', required: ['amount'], properties: { amount: { type: 'integer', minimum: 1, maximum: 10000000 } } },
+      Balance: {
+        type: 'object',
+        required: ['userId', 'balance'],
+        properties: { userId: uuid, balance: { type: 'integer', minimum: 0 } },
+      },
+      ChargeRequest: {
+        type: 'object',
+        required: ['amount'],
+        properties: { amount: { type: 'integer', minimum: 1, maximum: 10000000 } },
+      },
       Charge: {
         type: 'object',
         required: ['userId', 'chargedAmount', 'balance', 'chargedAt'],
@@ -195,7 +231,14 @@ export const openApiDocument = {
       get: {
         summary: 'One of the caller’s reservations',
         security: bearer,
-        responses: { '200': json('Reservation'), '400': error('Invalid id'), '401': unauthorized, '403': notActive, '404': error('Not found'), '429': tooMany },
+        responses: {
+          '200': json('Reservation'),
+          '400': error('Invalid id'),
+          '401': unauthorized,
+          '403': notActive,
+          '404': error('Not found'),
+          '429': tooMany,
+        },
       },
       delete: {
         summary: 'Cancel a hold (the seat is free at once)',
@@ -216,7 +259,13 @@ export const openApiDocument = {
         summary: 'Wallet balance (owner’s token only)',
         security: bearer,
         parameters: [{ name: 'userId', in: 'path', required: true, schema: uuid }],
-        responses: { '200': json('Balance'), '400': error('Invalid user id'), '401': unauthorized, '403': error('Not the owner'), '429': tooMany },
+        responses: {
+          '200': json('Balance'),
+          '400': error('Invalid user id'),
+          '401': unauthorized,
+          '403': error('Not the owner'),
+          '429': tooMany,
+        },
       },
     },
     '/users/{userId}/charge': {
@@ -227,7 +276,11 @@ export const openApiDocument = {
         requestBody: body('ChargeRequest'),
         responses: {
           '200': json('Charge'),
-          '400': error('Amount not a positive integer within the maximum', { statusCode: 400, message: 'Amount must be positive', error: 'Bad Request' }),
+          '400': error('Amount not a positive integer within the maximum', {
+            statusCode: 400,
+            message: 'Amount must be positive',
+            error: 'Bad Request',
+          }),
           '401': unauthorized,
           '403': error('Not the owner'),
           '413': error('Body over 1 MiB'),
@@ -245,7 +298,11 @@ export const openApiDocument = {
         requestBody: body('PaymentRequest'),
         responses: {
           '200': json('Payment'),
-          '400': error('Invalid id, or the reservation has expired', { statusCode: 400, message: 'Reservation has expired', error: 'Bad Request' }),
+          '400': error('Invalid id, or the reservation has expired', {
+            statusCode: 400,
+            message: 'Reservation has expired',
+            error: 'Bad Request',
+          }),
           '401': unauthorized,
           '402': error('Insufficient balance', { statusCode: 402, message: 'Insufficient balance', error: 'Payment Required' }),
           '403': notActive,
