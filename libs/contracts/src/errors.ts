@@ -77,11 +77,15 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 
 /** A typed domain error; travels across the bus as `{code, message}`. */
 export class DomainError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string = DEFAULT_MESSAGES[code],
-  ) {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string = DEFAULT_MESSAGES[code]) {
+    // These are answers (409, 402, …), not faults: no stack, whose capture dominates an on-sale's 409 path.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
+    this.code = code;
     this.name = 'DomainError';
   }
 

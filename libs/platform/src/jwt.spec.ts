@@ -128,3 +128,22 @@ describe('JwtCodec', () => {
     expect(codec.verify(token, NOW)).toEqual(claims);
   });
 });
+
+describe('JwtCodec verified-token cache', () => {
+  const secret = 'a-test-secret-that-is-long-enough-for-hs256!';
+
+  it('still refuses a cached token once its exp has passed', () => {
+    const jwt = new JwtCodec(secret);
+    const token = jwt.sign({ sub: 'u', jti: 't', iat: 1000, exp: 2000 });
+    expect(jwt.verify(token, 1500)).toMatchObject({ sub: 'u', jti: 't' });
+    expect(jwt.verify(token, 1500)).toMatchObject({ sub: 'u', jti: 't' });
+    expect(jwt.verify(token, 2000)).toBeNull();
+  });
+
+  it('never caches a refusal into an acceptance, nor accepts a token signed with another key', () => {
+    const jwt = new JwtCodec(secret);
+    const other = new JwtCodec(`${secret}-other`).sign({ sub: 'u', jti: 't', iat: 1 });
+    expect(jwt.verify(other)).toBeNull();
+    expect(jwt.verify(other)).toBeNull();
+  });
+});

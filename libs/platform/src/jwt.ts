@@ -10,10 +10,13 @@ export interface TokenClaims {
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const MIN_KEY_BYTES = 32;
+/** Verified tokens remembered (every waiting buyer polls with the same token); dropped wholesale when full. */
+const VERIFIED_CACHE_SIZE = 100_000;
 
 /** HS256 only: the header is fixed on signing and checked on verifying, so `alg: none` or RS/ES tricks fail. */
 export class JwtCodec {
   private readonly key: Buffer;
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(secret: string) {
     this.key = Buffer.from(secret, 'utf8');
@@ -28,6 +31,17 @@ export class JwtCodec {
 
   /** The claims of a well-formed, correctly signed, unexpired HS256 token; otherwise null. */
   verify(token: string, nowSeconds = Math.floor(Date.now() / 1000)): TokenClaims | null {
+    const known = this.verified.get(token);
+    if (known) return known.exp !== undefined && known.exp <= nowSeconds ? null : known;
+    const claims = this.verifyUncached(token, nowSeconds);
+    if (claims) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private verifyUncached(token: string, nowSeconds: number): TokenClaims | null {
     if (token.length > 4096) return null;
     const parts = token.split('.');
     if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) return null;

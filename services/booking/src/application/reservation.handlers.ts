@@ -25,6 +25,10 @@ export class HoldSeatHandler implements ICommandHandler<HoldSeatCommand, Reserva
     if (!view.hasSchedule(concertId, date)) throw new DomainError(ErrorCode.ScheduleNotFound);
     const price = view.seatPrice(concertId, date, seatNumber);
     if (price === undefined) throw new DomainError(ErrorCode.SeatNotFound);
+    // The read model answers the crowd that lost the race without touching the store; the append stays the guard.
+    if (view.isTaken(concertId, date, seatNumber, this.runtime.clock.now().getTime())) {
+      throw new DomainError(ErrorCode.SeatAlreadyReserved);
+    }
     const stream = seatStream(concertId, date, seatNumber);
     const reservationId = randomUUID();
     return this.runtime.locks.run(stream, async () => {

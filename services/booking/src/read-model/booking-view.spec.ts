@@ -69,7 +69,13 @@ describe('BookingView free seats (cached per date)', () => {
     view.apply(stored(`booking-seat-1:${DATE}:1`, 'SeatHoldCancelled', { reservationId: 'r1', userId: 'u', cancelledAt: '' }));
     expect(numbers(view, T0)).toEqual([1, 2]);
     view.apply(
-      stored(`booking-seat-1:${DATE}:3`, 'SeatSold', { reservationId: 'r2', userId: 'u', paymentId: 'p', price: 3000, soldAt: '' }),
+      stored(`booking-seat-1:${DATE}:3`, 'SeatSold', {
+        reservationId: 'r2',
+        userId: 'u',
+        paymentId: 'p',
+        price: 3000,
+        soldAt: '',
+      }),
     );
     expect(numbers(view, T0 + 10 * 60_000)).toEqual([1, 2]);
   });
@@ -80,5 +86,25 @@ describe('BookingView free seats (cached per date)', () => {
     for (const n of [1, 2, 3]) hold(view, `r${n}`, n, T0 + 60_000);
     expect(view.availableDates(1, '2026-12-01', T0)).toEqual([]);
     expect(view.availableDates(1, '2026-12-01', T0 + 60_000)).toEqual([DATE]);
+  });
+});
+
+describe('BookingView.isTaken', () => {
+  it('is true while a hold runs or once sold, false when free or past the deadline', () => {
+    const view = viewWithSchedule();
+    expect(view.isTaken(1, DATE, 1, T0)).toBe(false);
+    hold(view, 'r1', 1, T0 + 1000);
+    expect(view.isTaken(1, DATE, 1, T0 + 999)).toBe(true);
+    expect(view.isTaken(1, DATE, 1, T0 + 1000)).toBe(false);
+    view.apply(
+      stored(`booking-seat-1:${DATE}:1`, 'SeatSold', {
+        reservationId: 'r1',
+        userId: 'u',
+        paymentId: 'p',
+        price: 1000,
+        soldAt: '',
+      }),
+    );
+    expect(view.isTaken(1, DATE, 1, T0 + 10_000)).toBe(true);
   });
 });

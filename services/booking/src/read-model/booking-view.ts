@@ -137,6 +137,14 @@ export class BookingView {
     if (paidAt) payment.paidAt = paidAt;
   }
 
+  /** Sold, or held and not yet past its deadline, as of `now`. */
+  isTaken(concertId: number, date: string, seatNumber: number, now: number): boolean {
+    const key = seatKey(concertId, date, seatNumber);
+    if (this.sold.has(key)) return true;
+    const holder = this.seatHolder.get(key);
+    return holder !== undefined && now < holder.expiresAtMs;
+  }
+
   /** Catalog and sales totals (the audit's rebuild summary). */
   totals(): { concerts: number; dates: number; seatsSold: number } {
     let dates = 0;
