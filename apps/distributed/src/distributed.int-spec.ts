@@ -12,6 +12,7 @@ import {
   connectMongo,
   ContextName,
   describeWithEngines,
+  dropKafkaNamespace,
   isolatedMongoUrl,
   isolatedNamespace,
   MongoReadModels,
@@ -160,6 +161,9 @@ describeWithEngines('distributed mode: separate processes on Kafka and MongoDB (
 
   afterAll(async () => {
     await stopSystem(system);
+    await dropKafkaNamespace(engines.kafkaBrokers!, env.KAFKA_NAMESPACE).catch((err: unknown) =>
+      console.warn(`cleanup: ${String(err)}`),
+    );
     await mongo?.db?.dropDatabase().catch(() => undefined);
     await mongo?.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -23,5 +23,5 @@ export type { RebuildReadModelsOptions, RebuildReadModelsResult } from './read-m
 export { ProcessedEvents, idempotentListener } from './idempotency/processed-events';
 export { ReadYourWritesStore } from './store/read-your-writes-store';
 /** For engine specs: skip with the reason when KAFKA_BROKERS / MONGO_URL do not answer; isolated names per run. */
-export { checkEngines, describeWithEngines, isolatedMongoUrl, isolatedNamespace } from './testing/engines';
+export { checkEngines, describeWithEngines, dropKafkaNamespace, isolatedMongoUrl, isolatedNamespace } from './testing/engines';
 export type { EngineCheck } from './testing/engines';

@@ -4,7 +4,7 @@ import { Connection } from 'mongoose';
 import { DomainError, ErrorCode, StoredEvent } from '@concert/contracts';
 import { connectMongo } from '../mongo/mongo-connection';
 import { idempotentListener, ProcessedEvents } from '../idempotency/processed-events';
-import { checkEngines, describeWithEngines, isolatedMongoUrl, isolatedNamespace } from '../testing/engines';
+import { checkEngines, describeWithEngines, dropKafkaNamespace, isolatedMongoUrl, isolatedNamespace } from '../testing/engines';
 import { DLQ_HEADERS, KafkaBus } from './kafka-bus';
 import { headerText } from './event-codec';
 
@@ -54,6 +54,7 @@ describeWithEngines('KafkaBus on a real Kafka broker', engines, () => {
   afterAll(async () => {
     for (const c of rawConsumers) await c.disconnect().catch(() => undefined);
     for (const b of buses) await b.close();
+    await dropKafkaNamespace(brokers, namespace).catch((err: unknown) => console.warn(`cleanup: ${String(err)}`));
     await mongo?.db?.dropDatabase().catch(() => undefined);
     await mongo?.close();
   });

@@ -18,7 +18,7 @@ import { KafkaBus } from '../kafka/kafka-bus';
 import { connectMongo } from '../mongo/mongo-connection';
 import { EventRelay } from '../relay/event-relay';
 import { RelayCheckpoints } from '../relay/relay-checkpoints';
-import { checkEngines, describeWithEngines, isolatedMongoUrl, isolatedNamespace } from '../testing/engines';
+import { checkEngines, describeWithEngines, dropKafkaNamespace, isolatedMongoUrl, isolatedNamespace } from '../testing/engines';
 import { MongoReadModels } from './mongo-read-models';
 import { ReadModelProjector } from './read-model-projector';
 import { ReadModelName } from './read-model.schemas';
@@ -206,6 +206,7 @@ describeWithEngines('MongoDB read models (mongoose): projected from Kafka, rebui
   afterAll(async () => {
     for (const r of relays) await r.stop().catch(() => undefined);
     for (const b of buses) await b.close();
+    await dropKafkaNamespace(engines.kafkaBrokers!, namespace).catch((err: unknown) => console.warn(`cleanup: ${String(err)}`));
     await store?.close();
     for (const db of [projectedDb, rebuiltDb]) {
       await db?.db?.dropDatabase().catch(() => undefined);

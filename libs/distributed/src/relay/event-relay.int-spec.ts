@@ -6,7 +6,7 @@ import { BOOKING_TOPIC, StoredEvent } from '@concert/contracts';
 import { envelope, SqliteEventStore } from '@concert/event-store';
 import { KafkaBus } from '../kafka/kafka-bus';
 import { connectMongo } from '../mongo/mongo-connection';
-import { checkEngines, describeWithEngines, isolatedMongoUrl, isolatedNamespace } from '../testing/engines';
+import { checkEngines, describeWithEngines, dropKafkaNamespace, isolatedMongoUrl, isolatedNamespace } from '../testing/engines';
 import { EventRelay, EventRelayOptions } from './event-relay';
 import { RelayCheckpoints } from './relay-checkpoints';
 
@@ -75,6 +75,7 @@ describeWithEngines('EventRelay: event store → Kafka, checkpoint in MongoDB', 
     for (const r of relays) await r.stop().catch(() => undefined);
     await publisher?.close();
     await subscriber?.close();
+    await dropKafkaNamespace(engines.kafkaBrokers!, namespace).catch((err: unknown) => console.warn(`cleanup: ${String(err)}`));
     await store?.close();
     await mongo?.db?.dropDatabase().catch(() => undefined);
     await mongo?.close();

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 
 export interface EngineTargets {
   kafkaBrokers?: string[];
@@ -76,6 +77,21 @@ export function isolatedMongoUrl(mongoUrl: string, prefix = 'concert_it'): strin
 /** A topic/group namespace of its own for one spec run, so runs sharing a broker do not meet. */
 export function isolatedNamespace(prefix = 'it'): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`;
+}
+
+/** Deletes a spec run's topics and consumer groups, so runs do not pile partitions up on a shared broker. */
+export async function dropKafkaNamespace(brokers: string[], namespace: string): Promise<void> {
+  if (!namespace) throw new Error('refusing to drop the empty namespace');
+  const admin = new Kafka({ clientId: 'spec-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(namespace));
+    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
+    for (let i = 0; i < topics.length; i += 50) await admin.deleteTopics({ topics: topics.slice(i, i + 50), timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
