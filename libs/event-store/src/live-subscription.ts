@@ -1,7 +1,13 @@
 import { StoredEvent } from '@concert/contracts';
 import { EventHandler, SubscribeOptions, Subscription } from './event-store.port';
 
-type Reader = (after: number, limit: number) => Promise<StoredEvent[]>;
+/** A page of a filtered read: `through` is the last position looked at, matching or not. */
+export interface FilteredPage {
+  events: StoredEvent[];
+  through: number;
+}
+
+type Reader = (after: number, limit: number) => Promise<StoredEvent[] | FilteredPage>;
 
 const PAGE = 2000;
 const FIRST_RETRY_MS = 50;
@@ -53,13 +59,16 @@ export class PullSubscription implements Subscription {
       do {
         this.pendingSignal = false;
         for (;;) {
-          const page = await this.read(this.checkpoint, PAGE);
-          if (page.length === 0 || this.closed) break;
+          const result = await this.read(this.checkpoint, PAGE);
+          const page = Array.isArray(result) ? result : result.events;
+          const through = Array.isArray(result) ? 0 : result.through;
+          if ((page.length === 0 && through <= this.checkpoint) || this.closed) break;
           for (const event of page) {
             if (this.closed) return;
             if (this.accepts(event)) await this.handler(event);
             this.checkpoint = event.position;
           }
+          this.checkpoint = Math.max(this.checkpoint, through);
           this.delivered = this.checkpoint;
           this.resolveWaiters();
           if (page.length < PAGE) break;

@@ -12,7 +12,7 @@ import {
   Subscription,
   WrongExpectedRevisionError,
 } from '../../event-store.port';
-import { PullSubscription } from '../../live-subscription';
+import { FilteredPage, PullSubscription } from '../../live-subscription';
 
 interface PendingAppend {
   streamId: string;
@@ -155,7 +155,8 @@ export class SqliteEventStore implements EventStore {
       batch.forEach((p, i) => {
         const outcome = reply.outcomes[i];
         if (outcome.ok) p.resolve({ nextRevision: outcome.nextRevision, position: outcome.position });
-        else if (outcome.kind === 'conflict') p.reject(new WrongExpectedRevisionError(outcome.streamId, outcome.expected, outcome.actual));
+        else if (outcome.kind === 'conflict')
+          p.reject(new WrongExpectedRevisionError(outcome.streamId, outcome.expected, outcome.actual));
         else p.reject(new Error(outcome.message));
       });
       for (const s of this.subscriptions) s.signal();
@@ -189,8 +190,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeAll(after: number, handler: EventHandler, options: SubscribeOptions = {}): Subscription {
+    const prefixes = options.streamPrefixes;
     const sub = new PullSubscription(
-      (a, l) => this.readAll(a, l),
+      prefixes?.length && prefixes.every(Boolean) ? this.prefixReader(prefixes) : (a, l) => this.readAll(a, l),
       after,
       handler,
       options,
@@ -199,6 +201,25 @@ export class SqliteEventStore implements EventStore {
     );
     this.subscriptions.add(sub);
     return sub;
+  }
+
+  /**
+   * Reads only the rows of the given stream prefixes, filtered in SQL before any JSON is parsed:
+   * every service subscribes to its own prefix, and would otherwise parse every other service's events.
+   */
+  private prefixReader(prefixes: string[]): (after: number, limit: number) => Promise<FilteredPage> {
+    // `+stream_id` keeps SQLite on the position order instead of the (stream, revision) index.
+    const ranges = prefixes.map(() => '(+stream_id >= ? AND +stream_id < ?)').join(' OR ');
+    const statement = this.db.prepare<unknown[], Row>(
+      `SELECT * FROM events WHERE position > ? AND position <= ? AND (${ranges}) ORDER BY position LIMIT ?`,
+    );
+    const bounds = prefixes.flatMap((p) => [p, prefixEnd(p)]);
+    return async (after, limit) => {
+      const head = this.stmts.lastPosition.get()?.p ?? 0;
+      const rows = statement.all(after, head, ...bounds, limit);
+      const through = rows.length === limit ? rows[rows.length - 1].position : head;
+      return { events: rows.map(toEvent), through };
+    };
   }
 
   async headPosition(): Promise<number> {
@@ -220,6 +241,11 @@ export class SqliteEventStore implements EventStore {
     await this.writer.terminate();
     this.db.close();
   }
+}
+
+/** The smallest string greater than every string starting with `prefix`. */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 function toEvent(r: Row): StoredEvent {
