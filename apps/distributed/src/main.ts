@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@concert/platform';
-import { EventStoreUnavailableError } from './event-store.factory';
 import { startGateway } from './gateway-process';
 import { RunningProcess, startService } from './service-process';
 import { isProcessRole, loadDistributedSettings, SERVICES } from './settings';
@@ -26,13 +25,8 @@ async function main(): Promise<void> {
   }
   if (config.mode !== 'distributed') fail('apps/distributed runs MODE=distributed only; `npm start` runs the embedded mode.');
 
-  let running: RunningProcess;
-  try {
-    running = role === 'gateway' ? await startGateway(config, settings) : await startService(role, config, settings);
-  } catch (err) {
-    if (err instanceof EventStoreUnavailableError) fail(err.message);
-    throw err;
-  }
+  const running: RunningProcess =
+    role === 'gateway' ? await startGateway(config, settings) : await startService(role, config, settings);
   closeOnSignals(running);
   process.send?.({ type: 'ready', service: role, pid: process.pid });
 }

@@ -24,8 +24,11 @@ export interface StartOptions {
 
 /** Boots the real embedded app (all four services, SQLite store) on an ephemeral loopback port. */
 export async function startEmbedded(options: StartOptions = {}): Promise<EmbeddedServer> {
-  // Loaded lazily so unit specs that import @concert/testing do not pull in Nest.
+  // The harness boots the real composition root, which no library may otherwise import; loaded lazily
+  // so unit specs that import @concert/testing do not pull in Nest.
+  // eslint-disable-next-line @nx/enforce-module-boundaries
   const { EmbeddedAppModule } = await import('../../../apps/embedded/src/embedded-app.module');
+  // eslint-disable-next-line @nx/enforce-module-boundaries
   const { createHttpApp } = await import('@concert/gateway');
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concert-test-'));
   // Specs drive many clients from one loopback address and one token at a time: rate limits are off
