@@ -51,7 +51,13 @@ export class CreateConcertHandler implements ICommandHandler<CreateConcertComman
 
   async execute({ concertId, title }: CreateConcertCommand): Promise<{ concertId: number; title: string }> {
     const now = this.runtime.clock.now();
-    const result = await execute(this.runtime.store, concertStream(concertId), catalogDecider, { type: 'CreateConcert', concertId, title, now }, { now });
+    const result = await execute(
+      this.runtime.store,
+      concertStream(concertId),
+      catalogDecider,
+      { type: 'CreateConcert', concertId, title, now },
+      { now },
+    );
     if (result.appended) await this.runtime.catchUp(result.appended.position);
     return { concertId, title };
   }
@@ -66,7 +72,10 @@ export class AddScheduleCommand {
 }
 
 @CommandHandler(AddScheduleCommand)
-export class AddScheduleHandler implements ICommandHandler<AddScheduleCommand, { concertId: number; date: string; seats: SeatSpec[] }> {
+export class AddScheduleHandler implements ICommandHandler<
+  AddScheduleCommand,
+  { concertId: number; date: string; seats: SeatSpec[] }
+> {
   constructor(private readonly runtime: BookingRuntime) {}
 
   async execute({ concertId, date, seats }: AddScheduleCommand): Promise<{ concertId: number; date: string; seats: SeatSpec[] }> {

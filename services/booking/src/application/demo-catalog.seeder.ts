@@ -36,7 +36,13 @@ export class DemoCatalogSeeder implements OnApplicationBootstrap {
     const now = this.runtime.clock.now();
     const commands: CatalogCommand[] = [
       { type: 'CreateConcert', concertId: DEMO_CONCERT_ID, title: 'Demo Concert', now },
-      ...demoDates(now).map((date): CatalogCommand => ({ type: 'AddSchedule', concertId: DEMO_CONCERT_ID, date, seats: demoSeats(), now })),
+      ...demoDates(now).map((date): CatalogCommand => ({
+        type: 'AddSchedule',
+        concertId: DEMO_CONCERT_ID,
+        date,
+        seats: demoSeats(),
+        now,
+      })),
     ];
     let state = catalogDecider.initialState();
     const events: CatalogEvent[] = [];

@@ -3,6 +3,7 @@ import { PaymentReply } from '@concert/contracts';
 import { BookingRuntime } from './booking.runtime';
 import { withIdempotencyKey } from './idempotency';
 import { PaymentSaga } from './payment.saga';
+import { ownReservation } from './reservation.handlers';
 
 export class PayCommand {
   constructor(
@@ -19,7 +20,9 @@ export class PayHandler implements ICommandHandler<PayCommand, PaymentReply> {
     private readonly saga: PaymentSaga,
   ) {}
 
-  execute({ userId, reservationId, idempotencyKey }: PayCommand): Promise<PaymentReply> {
+  async execute({ userId, reservationId, idempotencyKey }: PayCommand): Promise<PaymentReply> {
+    // A reservation that is unknown or someone else's is refused before a key is claimed: refusals write nothing.
+    ownReservation(this.runtime, reservationId, userId);
     return withIdempotencyKey(this.runtime.store, userId, idempotencyKey, { reservationId }, this.runtime.clock.now(), () =>
       this.saga.pay(userId, reservationId),
     );

@@ -87,12 +87,19 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     if (state.status === 'Completed') return reply(state);
     if (state.status !== 'Started') {
       throw new DomainError(
-        state.status === 'Failed' && state.reason === 'INSUFFICIENT_BALANCE' ? ErrorCode.InsufficientBalance : ErrorCode.ReservationExpired,
+        state.status === 'Failed' && state.reason === 'INSUFFICIENT_BALANCE'
+          ? ErrorCode.InsufficientBalance
+          : ErrorCode.ReservationExpired,
       );
     }
     const { paymentId, userId, reservationId, amount, seatStreamId } = state;
     try {
-      await this.bus.request<WalletMovementReply>(WalletPatterns.debit, { userId, paymentId, reservationId, amount } satisfies DebitRequest);
+      await this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
+        userId,
+        paymentId,
+        reservationId,
+        amount,
+      } satisfies DebitRequest);
     } catch (err) {
       if (!DomainError.is(err, ErrorCode.InsufficientBalance)) throw err;
       await this.step(stream, { type: 'FailPayment', paymentId, reason: 'INSUFFICIENT_BALANCE', now: this.runtime.clock.now() });

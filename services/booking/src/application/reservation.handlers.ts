@@ -37,7 +37,17 @@ export class HoldSeatHandler implements ICommandHandler<HoldSeatCommand, Reserva
         this.runtime.store,
         stream,
         seatDecider,
-        { type: 'HoldSeat', reservationId, userId, concertId, date, seatNumber, price, now, ttlSeconds: this.runtime.config.holdTtlSeconds },
+        {
+          type: 'HoldSeat',
+          reservationId,
+          userId,
+          concertId,
+          date,
+          seatNumber,
+          price,
+          now,
+          ttlSeconds: this.runtime.config.holdTtlSeconds,
+        },
         { now },
       );
       if (result.appended) await this.runtime.catchUp(result.appended.position);
@@ -91,8 +101,22 @@ export class CancelReservationHandler implements ICommandHandler<CancelReservati
     const stream = seatStream(record.concertId, record.date, record.seatNumber);
     return this.runtime.locks.run(stream, async () => {
       const now = this.runtime.clock.now();
-      const result = await execute(this.runtime.store, stream, seatDecider, { type: 'CancelHold', reservationId, userId, now }, { now });
-      if (result.appended) await this.runtime.catchUp(result.appended.position);
+      try {
+        const result = await execute(
+          this.runtime.store,
+          stream,
+          seatDecider,
+          { type: 'CancelHold', reservationId, userId, now },
+          { now },
+        );
+        if (result.appended) await this.runtime.catchUp(result.appended.position);
+      } catch (err) {
+        // The hold ended while this cancel waited (expired and re-held, sold, cancelled): answer by how it ended.
+        if (!DomainError.is(err, ErrorCode.ReservationNotActive)) throw err;
+        await this.runtime.catchUp();
+        if (record.status === 'EXPIRED') throw new DomainError(ErrorCode.ReservationExpired);
+        if (record.status !== 'CANCELLED') throw err;
+      }
       return this.runtime.view.reservationView(record, now.getTime());
     });
   }
