@@ -14,6 +14,10 @@ COPY tools/register.js ./tools/register.js
 COPY libs ./libs
 COPY services ./services
 COPY apps ./apps
+COPY tools/start-distributed.js ./tools/start-distributed.js
+# DATA_DIR: SQLite stores when EVENTSTORE_URL is unset, and the generated JWT secret when JWT_SECRET is.
+RUN mkdir -p /app/data && chown node:node /app/data
+ENV DATA_DIR=/app/data
 USER node
 EXPOSE 3000
 CMD ["node", "-r", "./tools/register.js", "apps/distributed/src/main.ts", "gateway"]
