@@ -15,7 +15,7 @@ COPY libs ./libs
 COPY services ./services
 COPY apps ./apps
 COPY tools/start-distributed.js ./tools/start-distributed.js
-# DATA_DIR: SQLite stores when EVENTSTORE_URL is unset, and the generated JWT secret when JWT_SECRET is.
+# DATA_DIR: SQLite stores when EVENTSTORE_URL is unset, and the generated JWT secret when JWT_SECRET is unset.
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV DATA_DIR=/app/data
 USER node
