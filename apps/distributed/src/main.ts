@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@concert/platform';
+import { closeOnSignals, ConfigError, loadConfig } from '@concert/platform';
 import { startGateway } from './gateway-process';
 import { RunningProcess, startService } from './service-process';
 import { isProcessRole, loadDistributedSettings, SERVICES } from './settings';
@@ -27,41 +27,13 @@ async function main(): Promise<void> {
 
   const running: RunningProcess =
     role === 'gateway' ? await startGateway(config, settings) : await startService(role, config, settings);
-  closeOnSignals(running);
+  closeOnSignals(() => running.close(), { deadlineMs: SHUTDOWN_DEADLINE_MS, log: (m) => logger.log(m), exitWithParent: true });
   process.send?.({ type: 'ready', service: role, pid: process.pid });
 }
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
-}
-
-/** SIGTERM/SIGINT: stop taking requests, finish, close everything in order, exit 0; a second signal or a hang exits 1. */
-function closeOnSignals(running: RunningProcess): void {
-  let closing = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (closing) {
-      process.stderr.write(`${signal} while closing: exiting now\n`);
-      process.exit(1);
-    }
-    closing = true;
-    logger.log(`${signal}: closing`);
-    setTimeout(() => {
-      process.stderr.write(`did not close within ${SHUTDOWN_DEADLINE_MS} ms: exiting\n`);
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`close failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  // Started by tools/start-distributed.js: if the supervisor dies, do not outlive it.
-  if (process.send) process.once('disconnect', () => stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -3,3 +3,4 @@ export * from './jwt';
 export * from './keyed-mutex';
 export * from './clock';
 export * from './validation';
+export * from './shutdown';

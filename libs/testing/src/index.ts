@@ -1,2 +1,3 @@
 export * from './embedded-server';
 export * from './http-client';
+export * from './decider-spec';

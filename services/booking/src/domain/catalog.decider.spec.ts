@@ -1,5 +1,5 @@
 import { ConcertCreated, ErrorCode, ScheduleAdded } from '@concert/contracts';
-import { deciderSpec } from '../test/decider-specification';
+import { deciderSpec } from '@concert/testing';
 import { catalogDecider } from './catalog.decider';
 
 const now = new Date('2030-05-01T10:00:00.000Z');

@@ -1,5 +1,5 @@
 import { ErrorCode, PaymentCompleted, PaymentFailed, PaymentRefunded, PaymentStarted } from '@concert/contracts';
-import { deciderSpec } from '../test/decider-specification';
+import { deciderSpec } from '@concert/testing';
 import { paymentDecider, StartPayment } from './payment.decider';
 
 const T0 = Date.parse('2030-05-01T10:00:00.000Z');

@@ -1,5 +1,5 @@
 import { ErrorCode, WalletCharged, WalletDebited, WalletRefunded } from '@concert/contracts';
-import { deciderSpec } from '../test/decider-specification';
+import { deciderSpec } from '@concert/testing';
 import { ChargeWallet, DebitWallet, walletDecider } from './wallet.decider';
 
 const T0 = Date.parse('2030-05-01T10:00:00.000Z');
