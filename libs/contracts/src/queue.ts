@@ -18,7 +18,12 @@ export type TokenExpired = DomainEvent<
   'TokenExpired',
   { tokenId: string; userId: string; reason: TokenExpiryReason; expiredAt: string }
 >;
-export type QueueEvent = TokenIssued | TokenActivated | TokenExpired;
+/**
+ * A WAITING token's holder is still polling. Recorded at most every third of the idle timeout, so that
+ * every queue instance, not only the one that took the polls, knows the place is still wanted.
+ */
+export type TokenSeen = DomainEvent<'TokenSeen', { tokenId: string; userId: string; seenAt: string }>;
+export type QueueEvent = TokenIssued | TokenActivated | TokenExpired | TokenSeen;
 
 export const QueuePatterns = {
   issueToken: 'queue.issue-token',

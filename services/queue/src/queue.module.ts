@@ -20,9 +20,7 @@ export class QueueModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.bus.handle(QueuePatterns.issueToken, (p: IssueTokenRequest) =>
-      this.commands.execute(new IssueTokenCommand(p.userId)),
-    );
+    this.bus.handle(QueuePatterns.issueToken, (p: IssueTokenRequest) => this.commands.execute(new IssueTokenCommand(p.userId)));
     this.bus.handle(QueuePatterns.tokenStatus, (p: TokenStatusRequest) =>
       this.queries.execute(new TokenStatusQuery(p.tokenId, p.poll)),
     );

@@ -241,6 +241,24 @@ describe('QueueRuntime', () => {
     expect(await two.poll(issued.tokenId)).toMatchObject({ known: true, status: 'ACTIVE' });
   });
 
+  it('keeps a token polled through one instance from being expired as idle by another', async () => {
+    const shared = new InMemoryEventStore();
+    const clock = new FakeClock();
+    const one = await instance(shared, clock, env);
+    const two = await instance(shared, clock, env);
+    await one.issue(randomUUID());
+    const waiting = await one.issue(randomUUID());
+    for (let i = 0; i < 4; i++) {
+      clock.advance(4);
+      expect((await one.poll(waiting.tokenId)).status).toBe('WAITING');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await two.runtime.catchUp();
+    await two.runtime.sweep();
+    expect((await two.peek(waiting.tokenId)).status).toBe('WAITING');
+    expect(await typesIn(shared, waiting.userId)).not.toContain('TokenExpired');
+  });
+
   it('keeps the cap and the ticket order while two instances admit at once', async () => {
     const shared = new InMemoryEventStore();
     const clock = new FakeClock();

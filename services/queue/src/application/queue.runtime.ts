@@ -64,6 +64,24 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Ends a user's token for good (a payment); a no-op when that token has already ended. */
+  /** Records that a WAITING token's holder still polls (see TokenSeen); off the poll's path, errors only logged. */
+  recordSeen(record: TokenRecord): void {
+    record.lastRecordedSeenAt = record.lastSeenAt;
+    const { userId, tokenId } = record;
+    void this.userLocks
+      .run(userId, () => {
+        const now = this.clock.now();
+        return execute(
+          this.store,
+          queueUserStream(userId),
+          userTokenDecider,
+          { type: 'RecordSeen', userId, tokenId, now },
+          { now },
+        );
+      })
+      .catch((err: unknown) => this.logger.warn(`recording that ${tokenId} was seen failed: ${String(err)}`));
+  }
+
   async expire(userId: string, tokenId: string, reason: TokenExpiryReason): Promise<void> {
     await this.userLocks.run(userId, () => this.appendExpiry(userId, tokenId, reason));
   }

@@ -24,7 +24,10 @@ export class TokenStatusHandler implements IQueryHandler<TokenStatusQuery, Token
     }
     if (!record) return { known: false, queuePosition: 0, estimatedWaitTime: 0, status: 'EXPIRED' };
     const now = this.runtime.clock.now().getTime();
-    if (poll) line.touch(record, now, this.runtime.idleTimeoutMs);
+    if (poll) {
+      line.touch(record, now, this.runtime.idleTimeoutMs);
+      if (line.seenUnrecorded(record, this.runtime.idleTimeoutMs)) this.runtime.recordSeen(record);
+    }
     return { known: true, userId: record.userId, ...line.view(record, now, this.runtime.idleTimeoutMs) };
   }
 }

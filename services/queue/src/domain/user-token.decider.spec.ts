@@ -99,6 +99,35 @@ describe('user token decider', () => {
     });
   });
 
+  describe('RecordSeen', () => {
+    const seen = (tokenId: string, at: Date): QueueEvent => ({
+      type: 'TokenSeen',
+      data: { tokenId, userId, seenAt: at.toISOString() },
+    });
+    const recordSeen = (tokenId: string, now: Date): UserTokenCommand => ({ type: 'RecordSeen', userId, tokenId, now });
+
+    it('records that the live token is still polled', () => {
+      given(issued('a'))
+        .when(recordSeen('a', t(20)))
+        .then([seen('a', t(20))]);
+    });
+
+    it('records nothing for an ended or a replaced token', () => {
+      given(issued('a'), expired('a', 'IDLE', t(4)))
+        .when(recordSeen('a', t(9)))
+        .then([]);
+      given(issued('a'), expired('a', 'IDLE', t(4)), issued('b', t(4)))
+        .when(recordSeen('a', t(9)))
+        .then([]);
+    });
+
+    it('leaves the token live', () => {
+      given(issued('a'), seen('a', t(20)))
+        .when(issue('b', t(30)))
+        .then([]);
+    });
+  });
+
   describe('evolve', () => {
     it('folds issue and expiry into the live and ended states', () => {
       const states: UserTokenState[] = [

@@ -1,11 +1,9 @@
-import { QueueEvent, TokenExpired, TokenExpiryReason, TokenIssued } from '@concert/contracts';
+import { QueueEvent, TokenExpired, TokenExpiryReason, TokenIssued, TokenSeen } from '@concert/contracts';
 import { Decider } from '@concert/event-store';
 
 /** One stream per user: the tokens they were issued and how each ended. */
 export type UserTokenState =
-  | { status: 'None' }
-  | { status: 'Live'; tokenId: string; issuedAt: string }
-  | { status: 'Ended'; tokenId: string };
+  { status: 'None' } | { status: 'Live'; tokenId: string; issuedAt: string } | { status: 'Ended'; tokenId: string };
 
 export type IssueToken = {
   type: 'IssueToken';
@@ -16,9 +14,10 @@ export type IssueToken = {
   liveTokenOver?: TokenExpiryReason;
 };
 export type ExpireToken = { type: 'ExpireToken'; userId: string; tokenId: string; reason: TokenExpiryReason; now: Date };
-export type UserTokenCommand = IssueToken | ExpireToken;
+export type RecordSeen = { type: 'RecordSeen'; userId: string; tokenId: string; now: Date };
+export type UserTokenCommand = IssueToken | ExpireToken | RecordSeen;
 
-type UserTokenEvent = TokenIssued | TokenExpired;
+type UserTokenEvent = TokenIssued | TokenExpired | TokenSeen;
 
 const expired = (userId: string, tokenId: string, reason: TokenExpiryReason, now: Date): TokenExpired => ({
   type: 'TokenExpired',
@@ -42,6 +41,11 @@ export const userTokenDecider: Decider<UserTokenState, UserTokenCommand, QueueEv
       case 'ExpireToken':
         if (state.status !== 'Live' || state.tokenId !== command.tokenId) return [];
         return [expired(command.userId, command.tokenId, command.reason, command.now)];
+      case 'RecordSeen':
+        if (state.status !== 'Live' || state.tokenId !== command.tokenId) return [];
+        return [
+          { type: 'TokenSeen', data: { tokenId: command.tokenId, userId: command.userId, seenAt: command.now.toISOString() } },
+        ];
       default: {
         const exhaustive: never = command;
         throw new Error(`Unknown command ${JSON.stringify(exhaustive)}`);

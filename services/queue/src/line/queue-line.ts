@@ -17,6 +17,8 @@ export interface TokenRecord {
    * when the token is replayed at boot, so the downtime does not count as idle.
    */
   lastSeenAt: number;
+  /** When the holder was last recorded as seen (TokenSeen, or the issue): other instances know that much. */
+  lastRecordedSeenAt: number;
 }
 
 export interface TokenView {
@@ -89,6 +91,7 @@ export class QueueLine {
           issuedAt: Date.parse(event.data.issuedAt),
           status: 'WAITING',
           lastSeenAt: this.clock(),
+          lastRecordedSeenAt: Date.parse(event.data.issuedAt),
         };
         this.tokens.set(record.tokenId, record);
         this.bySeq.push(record);
@@ -119,6 +122,14 @@ export class QueueLine {
         record.expiryReason = event.data.reason;
         break;
       }
+      case 'TokenSeen': {
+        const record = this.tokens.get(event.data.tokenId);
+        if (!record || record.status !== 'WAITING') break;
+        const seenAt = Date.parse(event.data.seenAt);
+        record.lastRecordedSeenAt = Math.max(record.lastRecordedSeenAt, seenAt);
+        if (seenAt > record.lastSeenAt) this.markSeen(record, seenAt);
+        break;
+      }
     }
     this.position = stored.position;
   }
@@ -140,9 +151,18 @@ export class QueueLine {
   /** A poll: a token still WAITING keeps its place for another idle period. O(1). */
   touch(record: TokenRecord, now: number, idleTimeoutMs: number): void {
     if (this.effectiveStatus(record, now, idleTimeoutMs) !== 'WAITING' || now <= record.lastSeenAt) return;
-    record.lastSeenAt = now;
+    this.markSeen(record, now);
+  }
+
+  private markSeen(record: TokenRecord, at: number): void {
+    record.lastSeenAt = at;
     this.waitingBySeen.delete(record.tokenId);
     this.waitingBySeen.set(record.tokenId, record);
+  }
+
+  /** A WAITING token seen here but not recorded for a third of the idle timeout: time to record it. */
+  seenUnrecorded(record: TokenRecord, idleTimeoutMs: number): boolean {
+    return record.status === 'WAITING' && record.lastSeenAt - record.lastRecordedSeenAt >= idleTimeoutMs / 3;
   }
 
   /** Status as the clock sees it: a token past its TTL or idle limit is over even before that is recorded. */
