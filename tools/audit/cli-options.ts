@@ -7,6 +7,7 @@ export interface CliOptions {
   from?: number;
   stream?: string;
   rebuild: boolean;
+  mongoUrl?: string;
   json: boolean;
   maxActive?: number;
   graceSeconds?: number;
@@ -35,6 +36,7 @@ Modes:
   (default)               audit every invariant and print a summary
   --stream <name>         print one stream's history in order
   --rebuild               rebuild the read models from the log and print what they hold
+  --mongo-url <url>       with --rebuild: rebuild the MongoDB read models (distributed mode) instead
 
 Options:
   --from <position>       replay from this global position on (inclusive; default 1)
@@ -61,6 +63,7 @@ export function parseCli(argv: string[]): CliOptions {
         from: { type: 'string' },
         stream: { type: 'string' },
         rebuild: { type: 'boolean', default: false },
+        'mongo-url': { type: 'string' },
         json: { type: 'boolean', default: false },
         'max-active': { type: 'string' },
         grace: { type: 'string' },
@@ -80,6 +83,7 @@ export function parseCli(argv: string[]): CliOptions {
     from: integer('--from', v.from, 1),
     stream: nonEmpty('--stream', v.stream),
     rebuild: v.rebuild ?? false,
+    mongoUrl: nonEmpty('--mongo-url', v['mongo-url']),
     json: v.json ?? false,
     maxActive: integer('--max-active', v['max-active'], 1),
     graceSeconds: integer('--grace', v.grace, 0),
@@ -90,6 +94,7 @@ export function parseCli(argv: string[]): CliOptions {
   if (options.dataDir !== undefined && options.eventstore !== undefined) {
     throw new UsageError('--data-dir and --eventstore name two different stores: give one');
   }
+  if (options.mongoUrl !== undefined && !options.rebuild) throw new UsageError('--mongo-url goes with --rebuild');
   if (options.stream !== undefined && options.rebuild)
     throw new UsageError('--stream and --rebuild are separate modes: give one');
   if (options.stream !== undefined && options.from !== undefined) throw new UsageError('--from does not apply to --stream');

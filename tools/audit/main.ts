@@ -43,6 +43,21 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stdout.write(options.json ? streamJson(options.stream, events) : formatStream(options.stream, events));
       return events.length > 0 ? EXIT_OK : EXIT_VIOLATIONS;
     }
+    if (options.rebuild && options.mongoUrl) {
+      // Loaded only here: the Kafka and MongoDB drivers are not needed for anything else the audit does.
+      const { MongoReadModelSink } = await import('@concert/distributed');
+      const result = await rebuildReadModels(reader, await MongoReadModelSink.open(options.mongoUrl), {
+        after: (options.from ?? 1) - 1,
+        pageSize: options.pageSize,
+        progress,
+      });
+      io.stdout.write(
+        options.json
+          ? `${JSON.stringify({ source: reader.source, ...result }, null, 2)}\n`
+          : `Rebuilt the MongoDB read models from ${reader.source}: ${result.events} events; documents ${JSON.stringify(result.summary)}\n`,
+      );
+      return EXIT_OK;
+    }
     if (options.rebuild) {
       const result = await rebuildReadModels(reader, new EmbeddedReadModels(), {
         after: (options.from ?? 1) - 1,
