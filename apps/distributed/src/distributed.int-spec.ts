@@ -355,4 +355,47 @@ describeWithEngines('distributed mode: separate processes on Kafka and MongoDB (
       await rebuiltDb.close();
     }
   });
+
+  it('kill -9 of the whole group mid-charges, then a restart: every acknowledged charge is there, tokens still work', async () => {
+    const users = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const userId = randomUUID();
+        const issued = await settled(() => api.post('/queue/token', { userId }));
+        expect(issued.status).toBe(200);
+        const token: string = issued.body.token;
+        return { userId, token, client: api.withToken(token), acknowledged: 0, attempted: 0 };
+      }),
+    );
+    let stop = false;
+    const streams = users.map(async (u) => {
+      for (let i = 0; i < 200 && !stop; i++) {
+        u.attempted += 1_000;
+        const res = await u.client.post(`/users/${u.userId}/charge`, { amount: 1_000 }).catch(() => ({ status: 0 }));
+        if (res.status === 200) u.acknowledged += 1_000;
+        else break;
+      }
+    });
+    await until(async () => users.every((u) => u.acknowledged >= 3_000), 60_000, 'charges flowing');
+    for (const pid of [...system!.pids.values(), system!.child.pid!]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    stop = true;
+    await Promise.all(streams);
+    await system!.exited;
+
+    system = await startSystem(env);
+    api = new ApiClient(system.url);
+    for (const u of users) {
+      // The token issued before the crash: the queue rebuilt its state from the log.
+      const client = new ApiClient(system.url, u.token);
+      const balance = await settled(() => client.get(`/users/${u.userId}/balance`));
+      expect(balance.status).toBe(200);
+      expect(balance.body.balance).toBeGreaterThanOrEqual(u.acknowledged);
+      expect(balance.body.balance).toBeLessThanOrEqual(u.attempted);
+    }
+  });
 });
