@@ -235,7 +235,16 @@ describe('auth under attack: forged, alg none, other algorithms, expired and oth
     expect(paid.status).toBe(200);
     const status = await call(url, 'GET', '/queue/status', { token: ta.token });
     expect(status.body.status).toBe('EXPIRED');
-    const expiredRoutes = routes(a, resA).filter((r) => !['GET /queue/status', 'GET balance', 'POST charge'].includes(r.name));
+    // A token spent by a payment may still hear that payment's answer again and read what it bought; nothing else.
+    expect(await call(url, 'POST', '/payments', { token: ta.token, body: { reservationId: resA } })).toMatchObject({
+      status: 200,
+      body: paid.body,
+    });
+    expect((await call(url, 'GET', `/reservations/${resA}`, { token: ta.token })).body.status).toBe('CONFIRMED');
+    const replayable = ['GET /reservations/{id}', 'POST /payments'];
+    const expiredRoutes = routes(a, resA).filter(
+      (r) => !['GET /queue/status', 'GET balance', 'POST charge', ...replayable].includes(r.name),
+    );
     for (const route of expiredRoutes) {
       const res = await call(url, route.method, route.path, { token: ta.token, body: route.body });
       counts.notActive++;

@@ -3,13 +3,11 @@ import { DomainEvent } from './events';
 export const BOOKING_CONTEXT = 'booking';
 export const BOOKING_TOPIC = 'concert.booking.events';
 export const concertStream = (concertId: number): string => `booking-concert-${concertId}`;
-export const seatKey = (concertId: number, date: string, seatNumber: number): string =>
-  `${concertId}:${date}:${seatNumber}`;
+export const seatKey = (concertId: number, date: string, seatNumber: number): string => `${concertId}:${date}:${seatNumber}`;
 export const seatStream = (concertId: number, date: string, seatNumber: number): string =>
   `booking-seat-${seatKey(concertId, date, seatNumber)}`;
 export const paymentStream = (reservationId: string): string => `booking-payment-${reservationId}`;
-export const bookingIdempotencyStream = (userId: string, keyHash: string): string =>
-  `booking-idempotency-${userId}:${keyHash}`;
+export const bookingIdempotencyStream = (userId: string, keyHash: string): string => `booking-idempotency-${userId}:${keyHash}`;
 
 export type ReservationStatus = 'TEMPORARILY_RESERVED' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
 
@@ -19,10 +17,7 @@ export interface SeatSpec {
 }
 
 export type ConcertCreated = DomainEvent<'ConcertCreated', { concertId: number; title: string; createdAt: string }>;
-export type ScheduleAdded = DomainEvent<
-  'ScheduleAdded',
-  { concertId: number; date: string; seats: SeatSpec[]; addedAt: string }
->;
+export type ScheduleAdded = DomainEvent<'ScheduleAdded', { concertId: number; date: string; seats: SeatSpec[]; addedAt: string }>;
 export type CatalogEvent = ConcertCreated | ScheduleAdded;
 
 export interface HoldData {
@@ -36,10 +31,7 @@ export interface HoldData {
   expiresAt: string;
 }
 export type SeatHeld = DomainEvent<'SeatHeld', HoldData>;
-export type SeatHoldCancelled = DomainEvent<
-  'SeatHoldCancelled',
-  { reservationId: string; userId: string; cancelledAt: string }
->;
+export type SeatHoldCancelled = DomainEvent<'SeatHoldCancelled', { reservationId: string; userId: string; cancelledAt: string }>;
 export type SeatHoldExpired = DomainEvent<
   'SeatHoldExpired',
   { reservationId: string; userId: string; expiresAt: string; expiredAt: string }
@@ -112,6 +104,8 @@ export interface PayRequest {
   userId: string;
   reservationId: string;
   idempotencyKey?: string;
+  /** The caller's token ended with a payment: only an answer already given may be replayed, nothing new done. */
+  replayOnly?: boolean;
 }
 export interface PaymentReply {
   paymentId: string;

@@ -53,6 +53,8 @@ export interface TokenStatusReply {
   queuePosition: number;
   estimatedWaitTime: number;
   status: TokenStatus;
+  /** Why an EXPIRED token ended, once that is recorded. */
+  endedBy?: TokenExpiryReason;
 }
 export interface ReleaseTokenRequest {
   userId: string;

@@ -67,4 +67,3 @@ export function assertChargeAmount(amount: unknown, maxAmount: number): asserts 
   if (!Number.isInteger(amount)) throw new DomainError(ErrorCode.InvalidAmount, 'Amount must be an integer');
   if (amount > maxAmount) throw new DomainError(ErrorCode.InvalidAmount, `Amount must not exceed ${maxAmount}`);
 }
-

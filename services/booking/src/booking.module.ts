@@ -1,6 +1,13 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { CommandBus, CqrsModule, QueryBus } from '@nestjs/cqrs';
-import { AddScheduleRequest, BookingPatterns, CreateConcertRequest, HoldSeatRequest, PayRequest, ReservationRequest } from '@concert/contracts';
+import {
+  AddScheduleRequest,
+  BookingPatterns,
+  CreateConcertRequest,
+  HoldSeatRequest,
+  PayRequest,
+  ReservationRequest,
+} from '@concert/contracts';
 import { MESSAGE_BUS, MessageBus } from '@concert/bus';
 import { BookingRuntime } from './application/booking.runtime';
 import {
@@ -54,7 +61,9 @@ export class BookingModule implements OnModuleInit {
 
   onModuleInit(): void {
     const { bus, commands, queries } = this;
-    bus.handle(BookingPatterns.availableDates, (p: { concertId: number }) => queries.execute(new AvailableDatesQuery(p.concertId)));
+    bus.handle(BookingPatterns.availableDates, (p: { concertId: number }) =>
+      queries.execute(new AvailableDatesQuery(p.concertId)),
+    );
     bus.handle(BookingPatterns.availableSeats, (p: { concertId: number; date: string }) =>
       queries.execute(new AvailableSeatsQuery(p.concertId, p.date)),
     );
@@ -67,7 +76,9 @@ export class BookingModule implements OnModuleInit {
     bus.handle(BookingPatterns.cancelReservation, (p: ReservationRequest) =>
       commands.execute(new CancelReservationCommand(p.userId, p.reservationId)),
     );
-    bus.handle(BookingPatterns.pay, (p: PayRequest) => commands.execute(new PayCommand(p.userId, p.reservationId, p.idempotencyKey)));
+    bus.handle(BookingPatterns.pay, (p: PayRequest) =>
+      commands.execute(new PayCommand(p.userId, p.reservationId, p.idempotencyKey, p.replayOnly === true)),
+    );
     bus.handle(BookingPatterns.createConcert, (p: CreateConcertRequest) =>
       commands.execute(new CreateConcertCommand(p.concertId, p.title)),
     );

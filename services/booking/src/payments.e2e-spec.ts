@@ -55,6 +55,28 @@ describe('payments API', () => {
     expect((await client.get(`/reservations/${b.reservation.reservationId}`)).body.status).toBe('CONFIRMED');
   });
 
+  it('lets a buyer whose reply was lost hear it again with the token the payment ended, and nothing more', async () => {
+    const b = await buyer(1_000_000);
+    const second = await b.client.post('/reservations', { concertId: 1, date, seatNumber: nextSeat++ });
+    expect(second.status).toBe(201);
+    const key = { 'Idempotency-Key': `lost-${randomUUID()}` };
+    const paid = await b.client.post('/payments', { reservationId: b.reservation.reservationId }, key);
+    expect(paid.status).toBe(200);
+    expect((await b.client.get('/queue/status')).body.status).toBe('EXPIRED');
+
+    const again = await b.client.post('/payments', { reservationId: b.reservation.reservationId }, key);
+    expect(again).toMatchObject({ status: 200, body: paid.body });
+    const withoutKey = await b.client.post('/payments', { reservationId: b.reservation.reservationId });
+    expect(withoutKey).toMatchObject({ status: 200, body: paid.body });
+    expect((await b.client.get(`/reservations/${b.reservation.reservationId}`)).body.status).toBe('CONFIRMED');
+
+    const notActive = { statusCode: 403, message: 'Queue token is not active', error: 'Forbidden' };
+    expect((await b.client.post('/payments', { reservationId: second.body.reservationId })).body).toEqual(notActive);
+    expect((await b.client.post('/reservations', { concertId: 1, date, seatNumber: nextSeat++ })).body).toEqual(notActive);
+    expect((await b.client.get('/concerts/1/available-dates')).body).toEqual(notActive);
+    expect(await walletTypes(b.userId)).toEqual(['WalletCharged', 'WalletDebited']);
+  });
+
   it('answers 402 with nothing debited; the hold stays, and after a charge the retry pays', async () => {
     const b = await buyer(1_000);
     const poor = await b.client.post('/payments', { reservationId: b.reservation.reservationId });

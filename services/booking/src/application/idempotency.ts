@@ -31,6 +31,22 @@ const NOT_FINAL = new Set<ErrorCode>([ErrorCode.InsufficientBalance, ErrorCode.U
  * idempotent per reservation, so a crash between the effect and the record only means the work
  * runs once more and changes nothing.
  */
+/** The answer already recorded under this key for this request, if any; never claims the key. */
+export async function recordedAnswer<T>(
+  store: EventStore,
+  userId: string,
+  key: string,
+  request: unknown,
+): Promise<{ answer: () => T } | undefined> {
+  const entry = await read(store, bookingIdempotencyStream(userId, createHash('sha256').update(key).digest('hex').slice(0, 32)));
+  if (!entry) return undefined;
+  if (entry.requestHash !== createHash('sha256').update(JSON.stringify(request)).digest('hex')) {
+    throw new DomainError(ErrorCode.IdempotencyKeyReused);
+  }
+  const reply = entry.reply;
+  return reply ? { answer: () => replay<T>(reply.outcome) } : undefined;
+}
+
 export async function withIdempotencyKey<T>(
   store: EventStore,
   userId: string,

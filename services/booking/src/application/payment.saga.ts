@@ -81,6 +81,12 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
+  /** The answer of a payment that completed for this reservation, if one did. */
+  async completedReply(reservationId: string): Promise<PaymentReply | undefined> {
+    const { state } = await load(this.runtime.store, paymentStream(reservationId), paymentDecider);
+    return state.status === 'Completed' ? reply(state) : undefined;
+  }
+
   /** Drives a started payment to its end. Call under the payment stream's lock. */
   private async run(stream: string): Promise<PaymentReply> {
     const { state } = await load(this.runtime.store, stream, paymentDecider);

@@ -15,7 +15,12 @@ export const catalogDecider: Decider<CatalogState, CatalogCommand, CatalogEvent>
     switch (command.type) {
       case 'CreateConcert':
         if (state.exists) throw new DomainError(ErrorCode.ConcertAlreadyExists);
-        return [{ type: 'ConcertCreated', data: { concertId: command.concertId, title: command.title, createdAt: command.now.toISOString() } }];
+        return [
+          {
+            type: 'ConcertCreated',
+            data: { concertId: command.concertId, title: command.title, createdAt: command.now.toISOString() },
+          },
+        ];
       case 'AddSchedule': {
         if (!state.exists) throw new DomainError(ErrorCode.ConcertNotFound);
         if (state.dates.has(command.date)) throw new DomainError(ErrorCode.ScheduleAlreadyExists);

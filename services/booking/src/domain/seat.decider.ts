@@ -1,4 +1,13 @@
-import { DomainError, ErrorCode, HoldData, SeatEvent, SeatHeld, SeatHoldCancelled, SeatHoldExpired, SeatSold } from '@concert/contracts';
+import {
+  DomainError,
+  ErrorCode,
+  HoldData,
+  SeatEvent,
+  SeatHeld,
+  SeatHoldCancelled,
+  SeatHoldExpired,
+  SeatSold,
+} from '@concert/contracts';
 import { Decider } from '@concert/event-store';
 
 export type SeatState =

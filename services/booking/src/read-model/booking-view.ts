@@ -213,11 +213,7 @@ export class BookingView {
 
   reservationView(record: ReservationRecord, now: number): ReservationView {
     const status: ReservationStatus =
-      record.status === 'HELD'
-        ? now >= record.expiresAtMs
-          ? 'EXPIRED'
-          : 'TEMPORARILY_RESERVED'
-        : record.status;
+      record.status === 'HELD' ? (now >= record.expiresAtMs ? 'EXPIRED' : 'TEMPORARILY_RESERVED') : record.status;
     return {
       reservationId: record.reservationId,
       concertId: record.concertId,
@@ -229,4 +225,3 @@ export class BookingView {
     };
   }
 }
-

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, UseG
 import { BookingPatterns, ReservationView } from '@concert/contracts';
 import { MESSAGE_BUS, MessageBus } from '@concert/bus';
 import { dateValue, objectBody, positiveInteger, reservationIdValue } from '../http/input';
-import { AuthedRequest, RequireToken, TokenGuard } from '../http/token.guard';
+import { AllowReplayAfterPayment, AuthedRequest, RequireToken, TokenGuard } from '../http/token.guard';
 
 @Controller('reservations')
 @UseGuards(TokenGuard)
@@ -21,13 +21,19 @@ export class ReservationsController {
   }
 
   @Get(':reservationId')
+  @AllowReplayAfterPayment()
   get(@Req() req: AuthedRequest, @Param('reservationId') id: string): Promise<ReservationView> {
-    return this.bus.request(BookingPatterns.getReservation, { userId: req.caller!.userId, reservationId: reservationIdValue(id) });
+    return this.bus.request(BookingPatterns.getReservation, {
+      userId: req.caller!.userId,
+      reservationId: reservationIdValue(id),
+    });
   }
 
   @Delete(':reservationId')
   cancel(@Req() req: AuthedRequest, @Param('reservationId') id: string): Promise<ReservationView> {
-    return this.bus.request(BookingPatterns.cancelReservation, { userId: req.caller!.userId, reservationId: reservationIdValue(id) });
+    return this.bus.request(BookingPatterns.cancelReservation, {
+      userId: req.caller!.userId,
+      reservationId: reservationIdValue(id),
+    });
   }
 }
-

@@ -21,11 +21,7 @@ export class WalletController {
 
   @Post('charge')
   @HttpCode(200)
-  charge(
-    @Param('userId') userId: string,
-    @Body() raw: unknown,
-    @Headers('idempotency-key') key?: string,
-  ): Promise<ChargeReply> {
+  charge(@Param('userId') userId: string, @Body() raw: unknown, @Headers('idempotency-key') key?: string): Promise<ChargeReply> {
     const { amount } = objectBody(raw);
     assertChargeAmount(amount, this.config.maxChargeAmount);
     return this.bus.request(WalletPatterns.charge, { userId: userIdValue(userId), amount, idempotencyKey: idempotencyKey(key) });

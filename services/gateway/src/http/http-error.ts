@@ -39,7 +39,7 @@ export function toErrorBody(err: unknown): ErrorBody {
       typeof response === 'string'
         ? response
         : Array.isArray((response as { message?: unknown }).message)
-          ? ((response as { message: string[] }).message.join('; '))
+          ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? err.message);
     return errorBody(status, message);
   }

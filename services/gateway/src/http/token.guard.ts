@@ -10,9 +10,18 @@ export const TOKEN_REQUIREMENT = 'tokenRequirement';
 /** `active`: concert, reservation and payment routes; `owner`: wallet routes (sub must equal :userId). */
 export const RequireToken = (requirement: TokenRequirement) => SetMetadata(TOKEN_REQUIREMENT, requirement);
 
+/**
+ * On `active` routes, also let through a token that ended because its holder paid, for answers already
+ * given: a buyer whose payment reply was lost retries it, or reads the reservation they bought.
+ */
+export const REPLAY_AFTER_PAYMENT = 'replayAfterPayment';
+export const AllowReplayAfterPayment = () => SetMetadata(REPLAY_AFTER_PAYMENT, true);
+
 export interface Caller {
   userId: string;
   tokenId: string;
+  /** The token ended with a payment (see AllowReplayAfterPayment): nothing new may be done with it. */
+  replayOnly: boolean;
 }
 export type AuthedRequest = FastifyRequest & { caller?: Caller };
 
@@ -55,13 +64,18 @@ export class TokenGuard implements CanActivate {
       poll: false,
     } satisfies TokenStatusRequest);
     if (!status.known || status.userId !== claims.sub) throw new DomainError(ErrorCode.InvalidToken);
-    if (requirement === 'active' && status.status !== 'ACTIVE') throw new DomainError(ErrorCode.TokenNotActive);
+    const replayOnly =
+      requirement === 'active' &&
+      status.status !== 'ACTIVE' &&
+      status.endedBy === 'PAID' &&
+      this.reflector.get<boolean | undefined>(REPLAY_AFTER_PAYMENT, context.getHandler()) === true;
+    if (requirement === 'active' && status.status !== 'ACTIVE' && !replayOnly) throw new DomainError(ErrorCode.TokenNotActive);
     if (requirement === 'owner') {
       const params = request.params as Record<string, string | undefined>;
       if (params.userId?.toLowerCase() !== claims.sub.toLowerCase())
         throw new DomainError(ErrorCode.Forbidden, 'Token does not belong to this user');
     }
-    request.caller = { userId: claims.sub, tokenId: claims.jti };
+    request.caller = { userId: claims.sub, tokenId: claims.jti, replayOnly };
     return true;
   }
 }

@@ -28,6 +28,11 @@ export class TokenStatusHandler implements IQueryHandler<TokenStatusQuery, Token
       line.touch(record, now, this.runtime.idleTimeoutMs);
       if (line.seenUnrecorded(record, this.runtime.idleTimeoutMs)) this.runtime.recordSeen(record);
     }
-    return { known: true, userId: record.userId, ...line.view(record, now, this.runtime.idleTimeoutMs) };
+    return {
+      known: true,
+      userId: record.userId,
+      ...line.view(record, now, this.runtime.idleTimeoutMs),
+      ...(record.expiryReason ? { endedBy: record.expiryReason } : {}),
+    };
   }
 }
