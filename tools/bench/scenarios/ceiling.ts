@@ -34,7 +34,9 @@ export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
       rssMiB: first.rssMiB,
       target: 'reference',
       checks: [],
-      notes: [`${first.result.total} requests, ${ctx.connections} connections, errors ${first.result.errors}; ${efficiency(first)}`],
+      notes: [
+        `${first.result.total} requests, ${ctx.connections} connections, errors ${first.result.errors}; ${efficiency(first)}`,
+      ],
     };
     const probe: CeilingProbe = {
       async sample() {
@@ -50,7 +52,9 @@ export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
         if (samples.length > 1) {
           const min = Math.min(...samples);
           const max = Math.max(...samples);
-          row.notes.push(`re-sampled before each row: ${Math.round(min).toLocaleString('en-US')}–${Math.round(max).toLocaleString('en-US')} req/s over the run (each ratio uses the higher of the samples around its row)`);
+          row.notes.push(
+            `re-sampled before each row: ${Math.round(min).toLocaleString('en-US')}–${Math.round(max).toLocaleString('en-US')} req/s over the run (each ratio uses the higher of the samples around its row)`,
+          );
         }
         await server.stop();
       },
@@ -69,7 +73,11 @@ async function sampleOnce(server: ServerProcess, run: () => ReturnType<typeof lo
 /** Strings shaped like the queue's JWTs (three base64url parts, ~200 characters); the ceiling ignores them. */
 function fakeTokens(count: number): string[] {
   return Array.from({ length: count }, (_, i) =>
-    [Buffer.from('{"alg":"HS256","typ":"JWT"}'), Buffer.from(JSON.stringify({ sub: randomUUID(), jti: randomUUID(), iat: i })), randomBytes(32)]
+    [
+      Buffer.from('{"alg":"HS256","typ":"JWT"}'),
+      Buffer.from(JSON.stringify({ sub: randomUUID(), jti: randomUUID(), iat: i })),
+      randomBytes(32),
+    ]
       .map((b) => b.toString('base64url'))
       .join('.'),
   );

@@ -63,8 +63,16 @@ export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: 
       ceilingRps: m.ceiling?.rps,
       target: '≥ 25 % of ceiling, durable',
       minRatio: 0.25,
-      checks: [{ ok: (r.statuses['201'] ?? 0) === r.total && r.errors === 0, what: `every hold answered 201 (${formatStatuses(r.statuses)})` }],
-      notes: [efficiency(m), `${count} holds (${warmup} of them warm-up) on ${dates.length} date(s) of ${seatsPerDate} seats, one per user`],
+      checks: [
+        {
+          ok: (r.statuses['201'] ?? 0) === r.total && r.errors === 0,
+          what: `every hold answered 201 (${formatStatuses(r.statuses)})`,
+        },
+      ],
+      notes: [
+        efficiency(m),
+        `${count} holds (${warmup} of them warm-up) on ${dates.length} date(s) of ${seatsPerDate} seats, one per user`,
+      ],
     },
   };
 }

@@ -66,7 +66,10 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
       what: `${won} holds (201) and ${lost} conflicts (409) of ${r.total} (${formatStatuses(r.statuses)}, errors ${r.errors})`,
     });
     const left = await driver.call('GET', `/concerts/1/available-seats?date=${date}`, { token: users[0].token });
-    checks.push({ ok: left.status === 200 && left.body.seats.length === 0, what: `available-seats for ${date} lists ${left.body.seats?.length} seats afterwards` });
+    checks.push({
+      ok: left.status === 200 && left.body.seats.length === 0,
+      what: `available-seats for ${date} lists ${left.body.seats?.length} seats afterwards`,
+    });
   } finally {
     driver.close();
     await server.stop();
@@ -75,7 +78,10 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
   try {
     const held = store.count('SeatHeld', `AND json_extract(data, '$.date') = '${date}'`);
     const seats = store.values('SeatHeld', 'seatNumber', `AND json_extract(data, '$.date') = '${date}'`).size;
-    checks.push({ ok: held === SEATS && seats === SEATS, what: `store: ${held} SeatHeld events for ${date}, on ${seats} distinct seats` });
+    checks.push({
+      ok: held === SEATS && seats === SEATS,
+      what: `store: ${held} SeatHeld events for ${date}, on ${seats} distinct seats`,
+    });
   } finally {
     store.close();
   }

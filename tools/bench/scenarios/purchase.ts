@@ -55,12 +55,18 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
     let hold: Reply | undefined;
     for (let attempt = 0; attempt < HOLD_ATTEMPTS && free.length > 0; attempt++) {
       const [seat] = free.splice(Math.floor(Math.random() * free.length), 1);
-      hold = await timed('hold', driver.call('POST', '/reservations', { token, body: { concertId: BENCH_CONCERT, date, seatNumber: seat.seatNumber } }));
+      hold = await timed(
+        'hold',
+        driver.call('POST', '/reservations', { token, body: { concertId: BENCH_CONCERT, date, seatNumber: seat.seatNumber } }),
+      );
       if (hold.status !== 409) break;
       conflicts++;
     }
     if (hold?.status !== 201) return fail(`hold ${hold?.status ?? 'no free seat'}`);
-    const charge = await timed('charge', driver.call('POST', `/users/${userId}/charge`, { token, body: { amount: hold.body.price } }));
+    const charge = await timed(
+      'charge',
+      driver.call('POST', `/users/${userId}/charge`, { token, body: { amount: hold.body.price } }),
+    );
     if (charge.status !== 200) return fail(`charge ${charge.status}`);
     const pay = await timed('pay', driver.call('POST', '/payments', { token, body: { reservationId: hold.body.reservationId } }));
     if (pay.status !== 200 || pay.body.status !== 'COMPLETED') return fail(`pay ${pay.status} ${JSON.stringify(pay.body)}`);
@@ -114,7 +120,10 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
     target: 'payment p99 < 50 ms',
     checks: [
       { ok: p99 < 50, what: `payment p99 ${p99.toFixed(1)} ms` },
-      { ok: completed === buyers, what: `${completed}/${buyers} buyers completed${failures.size ? ` (failures: ${[...failures].map(([k, n]) => `${n}× ${k}`).join(', ')})` : ''}` },
+      {
+        ok: completed === buyers,
+        what: `${completed}/${buyers} buyers completed${failures.size ? ` (failures: ${[...failures].map(([k, n]) => `${n}× ${k}`).join(', ')})` : ''}`,
+      },
       {
         ok: sold === completed + warmupCompleted && soldSeats === sold && debits === sold && refunds === 0,
         what: `store: ${sold} SeatSold on ${soldSeats} distinct seats, ${debits} WalletDebited, ${refunds} refunds for ${completed + warmupCompleted} purchases`,

@@ -34,7 +34,9 @@ export async function runReplay(ctx: BenchContext): Promise<Row[]> {
     `${generated.concerts} concerts) generated in ${(generated.ms / 1000).toFixed(1)} s`;
 
   const cpuBefore = process.cpuUsage();
-  const replay = await replayWithAudit(file, dataDir).catch((err: Error) => rawReplay(file, `the audit failed (${err.message}): `));
+  const replay = await replayWithAudit(file, dataDir).catch((err: Error) =>
+    rawReplay(file, `the audit failed (${err.message}): `),
+  );
   const cpu = process.cpuUsage(cpuBefore);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const replayRow: Row = {
@@ -44,7 +46,10 @@ export async function runReplay(ctx: BenchContext): Promise<Row[]> {
     comparable: false,
     target: '≥ 100,000 events/s',
     checks: [
-      { ok: generated.events / (replay.ms / 1000) >= 100_000, what: `${generated.events} events in ${(replay.ms / 1000).toFixed(2)} s` },
+      {
+        ok: generated.events / (replay.ms / 1000) >= 100_000,
+        what: `${generated.events} events in ${(replay.ms / 1000).toFixed(2)} s`,
+      },
       ...replay.checks,
     ],
     notes: [
@@ -91,13 +96,17 @@ async function replayWithAudit(file: string, dataDir: string): Promise<ReplayOut
   const store = new SqliteEventStore(file);
   try {
     const started = process.hrtime.bigint();
-    const report = (await audit.fn({ store, dataDir, file })) as { ok?: unknown; timing?: { eventsPerSecond?: number } } | undefined;
+    const report = (await audit.fn({ store, dataDir, file })) as
+      { ok?: unknown; timing?: { eventsPerSecond?: number } } | undefined;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const ownRate = report?.timing?.eventsPerSecond;
     return {
       label: 'audit replay',
       ms,
-      checks: typeof report?.ok === 'boolean' ? [{ ok: report.ok, what: `the audit finds the generated history ${report.ok ? 'clean' : 'NOT clean'}` }] : [],
+      checks:
+        typeof report?.ok === 'boolean'
+          ? [{ ok: report.ok, what: `the audit finds the generated history ${report.ok ? 'clean' : 'NOT clean'}` }]
+          : [],
       notes: [
         `ran ${audit.where}({ dataDir }) in this process; wall time includes opening the store`,
         ...(ownRate ? [`the audit's own timing: ${Math.round(ownRate).toLocaleString('en-US')} events/s`] : []),
@@ -113,7 +122,16 @@ function summarize(report: unknown): string {
   if (report === null || typeof report !== 'object') return String(report);
   const r = report as { ok?: boolean; totals?: Record<string, unknown>; violations?: unknown[] };
   if (r.totals) {
-    const pick = ['events', 'streams', 'upcastEvents', 'seatsSold', 'debits', 'debitsRefunded', 'tokensIssued', 'peakActiveTokens'];
+    const pick = [
+      'events',
+      'streams',
+      'upcastEvents',
+      'seatsSold',
+      'debits',
+      'debitsRefunded',
+      'tokensIssued',
+      'peakActiveTokens',
+    ];
     const parts = pick.filter((k) => r.totals![k] !== undefined).map((k) => `${k} ${String(r.totals![k])}`);
     return `ok=${r.ok}, ${parts.join(', ')}, ${r.violations?.length ?? 0} violations`;
   }
@@ -162,7 +180,12 @@ function rawReplay(file: string, why: string): ReplayOutcome {
     return {
       label: 'raw replay',
       ms,
-      checks: [{ ok: doubleSales === 0 && balanceErrors === 0, what: `${events} events folded: ${soldSeats.size} seats sold, ${doubleSales} sold twice, ${balanceErrors} balance mismatches` }],
+      checks: [
+        {
+          ok: doubleSales === 0 && balanceErrors === 0,
+          what: `${events} events folded: ${soldSeats.size} seats sold, ${doubleSales} sold twice, ${balanceErrors} balance mismatches`,
+        },
+      ],
       notes: [`${why}measured a raw replay instead (better-sqlite3 iterate, JSON.parse, upcast, seat and wallet ledgers)`],
     };
   } finally {
@@ -172,12 +195,22 @@ function rawReplay(file: string, why: string): ReplayOutcome {
 
 /** Boots the embedded app on the big store (its read models fold it all), then serves a short load. */
 async function bootOnStore(ctx: BenchContext, dataDir: string, events: number, size: string): Promise<Row> {
-  const server = await spawnEmbedded(ctx.workDir, { name: 'replay-boot', dataDir, profileDir: ctx.profileDir, readyTimeoutMs: 10 * 60_000 });
+  const server = await spawnEmbedded(ctx.workDir, {
+    name: 'replay-boot',
+    dataDir,
+    profileDir: ctx.profileDir,
+    readyTimeoutMs: 10 * 60_000,
+  });
   const bootRss = server.rss.peakMiB();
   const driver = new HttpDriver(server.url, 10);
   try {
     const users = await issueTokens(driver, 50, 10);
-    const requests = [withRotatingToken({ method: 'GET', path: '/queue/status' }, users.map((u) => u.token))];
+    const requests = [
+      withRotatingToken(
+        { method: 'GET', path: '/queue/status' },
+        users.map((u) => u.token),
+      ),
+    ];
     const m = await measureSteady(ctx, server, 'after-boot', () =>
       load({ url: server.url, connections: ctx.connections, durationS: ctx.durationS, requests }),
     );

@@ -45,8 +45,16 @@ export async function runTokenIssue(ctx: BenchContext, server: ServerProcess): P
       ceilingRps: m.ceiling?.rps,
       target: '≥ 25 % of ceiling, durable',
       minRatio: 0.25,
-      checks: [{ ok: ok === r.total && r.errors === 0, what: `every request answered 200 (${formatStatuses(r.statuses)}, errors ${r.errors})` }],
-      notes: [efficiency(m), `${ctx.connections} connections; QUEUE_MAX_ACTIVE is high, so each new token is also admitted (TokenIssued + TokenActivated)`],
+      checks: [
+        {
+          ok: ok === r.total && r.errors === 0,
+          what: `every request answered 200 (${formatStatuses(r.statuses)}, errors ${r.errors})`,
+        },
+      ],
+      notes: [
+        efficiency(m),
+        `${ctx.connections} connections; QUEUE_MAX_ACTIVE is high, so each new token is also admitted (TokenIssued + TokenActivated)`,
+      ],
     },
   };
 }
