@@ -74,8 +74,14 @@ async function runCore(ctx: BenchContext): Promise<Row[]> {
     try {
       return await run();
     } catch (err) {
-      const errors = server.logTail().split('\n').filter((l) => /ERROR|Error/.test(l)).slice(-3);
-      ctx.log(`${label} failed: ${err instanceof Error ? err.message : String(err)}${errors.length ? `\n  server log:\n  ${errors.join('\n  ')}` : ''}`);
+      const errors = server
+        .logTail()
+        .split('\n')
+        .filter((l) => /ERROR|Error/.test(l))
+        .slice(-3);
+      ctx.log(
+        `${label} failed: ${err instanceof Error ? err.message : String(err)}${errors.length ? `\n  server log:\n  ${errors.join('\n  ')}` : ''}`,
+      );
       rows.push(failedRow(label, err));
       return undefined;
     }
@@ -93,7 +99,11 @@ async function runCore(ctx: BenchContext): Promise<Row[]> {
     if (ctx.profileDir) await server.stop();
     ctx.log('durability (SIGKILL, then read the store)');
     const holdRow = hold?.row ?? failedRow('seat hold (distinct seats)', 'did not run');
-    await verifyDurable(server, { tokens: issued.tokens, reservationIds: hold?.reservationIds ?? [] }, { tokenRow: issued.row, holdRow });
+    await verifyDurable(
+      server,
+      { tokens: issued.tokens, reservationIds: hold?.reservationIds ?? [] },
+      { tokenRow: issued.row, holdRow },
+    );
     return rows;
   } finally {
     await server.kill();

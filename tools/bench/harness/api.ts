@@ -37,7 +37,10 @@ export async function createConcert(driver: HttpDriver, concertId: number, dates
   const headers = { 'x-admin-key': BENCH_ADMIN_KEY };
   const created = await driver.call('POST', '/admin/concerts', { body: { concertId, title: `Bench ${concertId}` }, headers });
   if (created.status !== 201) throw new Error(`create concert ${concertId}: ${created.status} ${JSON.stringify(created.body)}`);
-  const seats = Array.from({ length: seatsPerDate }, (_, i) => ({ seatNumber: i + 1, price: i < seatsPerDate / 5 ? 150_000 : 80_000 }));
+  const seats = Array.from({ length: seatsPerDate }, (_, i) => ({
+    seatNumber: i + 1,
+    price: i < seatsPerDate / 5 ? 150_000 : 80_000,
+  }));
   for (const date of dates) {
     const added = await driver.call('POST', `/admin/concerts/${concertId}/schedules`, { body: { date, seats }, headers });
     if (added.status !== 201) throw new Error(`add schedule ${date}: ${added.status} ${JSON.stringify(added.body)}`);
@@ -47,6 +50,7 @@ export async function createConcert(driver: HttpDriver, concertId: number, dates
 /** The first date of the seeded demo concert (concert 1, 50 seats a date). */
 export async function firstDemoDate(driver: HttpDriver, token: string): Promise<string> {
   const res = await driver.call('GET', '/concerts/1/available-dates', { token });
-  if (res.status !== 200 || !res.body.availableDates?.length) throw new Error(`available-dates: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200 || !res.body.availableDates?.length)
+    throw new Error(`available-dates: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.availableDates[0];
 }

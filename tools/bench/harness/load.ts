@@ -25,7 +25,8 @@ export interface LoadOptions {
 
 /** One autocannon run from this process against a loopback server. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
-  if (!new URL(options.url).hostname.match(/^(127\.0\.0\.1|localhost|::1)$/)) throw new Error(`not a loopback target: ${options.url}`);
+  if (!new URL(options.url).hostname.match(/^(127\.0\.0\.1|localhost|::1)$/))
+    throw new Error(`not a loopback target: ${options.url}`);
   const result = await autocannon({
     url: options.url,
     connections: options.connections,

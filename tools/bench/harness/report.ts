@@ -71,7 +71,9 @@ export function describeMachine(): Machine {
 }
 
 const fmt = (value: number | undefined, digits = 0): string =>
-  value === undefined || Number.isNaN(value) ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  value === undefined || Number.isNaN(value)
+    ? '—'
+    : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function renderTable(rows: Row[]): string {
   const header = ['Scenario', 'Throughput', 'p50 ms', 'p99 ms', '× ceiling', 'Peak RSS MiB', 'Target', 'Result'];

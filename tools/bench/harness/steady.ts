@@ -42,9 +42,26 @@ export async function measureSteady(
 export function efficiency(m: Measured<LoadResult> & Partial<SteadyMeasurement>): string {
   const perRequest = (m.cpuMs * 1000) / Math.max(1, m.result.total);
   const core = (m.cpuMs / Math.max(1, m.wallMs)) * 100;
-  const generator = m.generatorCpuMs === undefined ? '' : `; load generator ${((m.generatorCpuMs / Math.max(1, m.wallMs)) * 100).toFixed(0)} % of a core`;
+  const generator =
+    m.generatorCpuMs === undefined
+      ? ''
+      : `; load generator ${((m.generatorCpuMs / Math.max(1, m.wallMs)) * 100).toFixed(0)} % of a core`;
   const ceiling = m.ceiling
     ? `; paired ceiling ${Math.round(m.ceiling.rps).toLocaleString('en-US')} req/s at ${Math.round(m.ceiling.cpuUsPerRequest)} µs CPU/req`
     : '';
   return `server CPU ${Math.round(perRequest)} µs/req, ${core.toFixed(0)} % of a core${generator}${ceiling}`;
+}
+
+/** The columns every steady row fills the same way from its measurement; the caller adds what the row is about. */
+export function steadyColumns(m: SteadyMeasurement, rssMiB: number) {
+  const r = m.result;
+  return {
+    throughput: r.rps,
+    unit: 'req/s',
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    comparable: true,
+    rssMiB,
+    ceilingRps: m.ceiling?.rps,
+  };
 }

@@ -26,7 +26,8 @@ export class StoreCheck {
 
   /** How many different streams hold an event of `type`. */
   streams(type: string): number {
-    return this.db.prepare<[string], { n: number }>('SELECT COUNT(DISTINCT stream_id) AS n FROM events WHERE type = ?').get(type)!.n;
+    return this.db.prepare<[string], { n: number }>('SELECT COUNT(DISTINCT stream_id) AS n FROM events WHERE type = ?').get(type)!
+      .n;
   }
 
   total(): number {

@@ -4,7 +4,7 @@ import { HttpDriver } from '../harness/driver';
 import { formatStatuses, load } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
-import { efficiency, measureSteady } from '../harness/steady';
+import { efficiency, measureSteady, steadyColumns } from '../harness/steady';
 
 export interface HoldOutcome {
   row: Row;
@@ -54,13 +54,7 @@ export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: 
     reservationIds,
     row: {
       scenario: 'seat hold (distinct seats)',
-      throughput: r.rps,
-      unit: 'req/s',
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      comparable: true,
-      rssMiB,
-      ceilingRps: m.ceiling?.rps,
+      ...steadyColumns(m, rssMiB),
       target: '≥ 25 % of ceiling, durable',
       minRatio: 0.25,
       checks: [

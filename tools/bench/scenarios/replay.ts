@@ -10,7 +10,7 @@ import { formatStatuses, load, withRotatingToken } from '../harness/load';
 import { Row } from '../harness/report';
 import { REPO_ROOT, spawnEmbedded } from '../harness/server';
 import { generateStore } from '../fixtures/event-generator';
-import { efficiency, measureSteady } from '../harness/steady';
+import { efficiency, measureSteady, steadyColumns } from '../harness/steady';
 
 const FULL_EVENTS = 1_000_000;
 const QUICK_EVENTS = 100_000;
@@ -219,13 +219,7 @@ async function bootOnStore(ctx: BenchContext, dataDir: string, events: number, s
 
     return {
       scenario: `server with ${size} events stored`,
-      throughput: r.rps,
-      unit: 'req/s',
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      comparable: true,
-      rssMiB,
-      ceilingRps: m.ceiling?.rps,
+      ...steadyColumns(m, rssMiB),
       target: 'RSS < 500 MB',
       checks: [{ ok: rssMiB * 1.048576 < 500, what: `peak RSS ${rssMiB.toFixed(0)} MiB (${(rssMiB * 1.048576).toFixed(0)} MB)` }],
       notes: [

@@ -2,7 +2,7 @@ import { BenchContext } from '../harness/context';
 import { formatStatuses, load, withRotatingToken } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
-import { efficiency, measureSteady } from '../harness/steady';
+import { efficiency, measureSteady, steadyColumns } from '../harness/steady';
 
 export interface SteadyRead {
   scenario: string;
@@ -24,13 +24,7 @@ export async function runSteadyRead(ctx: BenchContext, server: ServerProcess, to
   const { result: r, rssMiB } = m;
   return {
     scenario: read.scenario,
-    throughput: r.rps,
-    unit: 'req/s',
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    comparable: true,
-    rssMiB,
-    ceilingRps: m.ceiling?.rps,
+    ...steadyColumns(m, rssMiB),
     target: '≥ 50 % of ceiling',
     minRatio: 0.5,
     checks: [

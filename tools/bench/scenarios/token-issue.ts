@@ -4,7 +4,7 @@ import { BenchContext } from '../harness/context';
 import { formatStatuses, load } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
-import { efficiency, measureSteady } from '../harness/steady';
+import { efficiency, measureSteady, steadyColumns } from '../harness/steady';
 
 export interface TokenIssueOutcome {
   row: Row;
@@ -36,13 +36,7 @@ export async function runTokenIssue(ctx: BenchContext, server: ServerProcess): P
     tokens,
     row: {
       scenario: 'token issue (new users)',
-      throughput: r.rps,
-      unit: 'req/s',
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      comparable: true,
-      rssMiB,
-      ceilingRps: m.ceiling?.rps,
+      ...steadyColumns(m, rssMiB),
       target: '≥ 25 % of ceiling, durable',
       minRatio: 0.25,
       checks: [
