@@ -87,6 +87,7 @@ interface Instance {
   poll(tokenId: string): ReturnType<TokenStatusHandler['execute']>;
   peek(tokenId: string): ReturnType<TokenStatusHandler['execute']>;
   release(userId: string, reason?: TokenExpiryReason): Promise<{ released: boolean }>;
+  releaseOnly(userId: string): Promise<{ released: boolean }>;
 }
 
 const settings = (env: Record<string, string>): AppConfig =>
@@ -107,7 +108,13 @@ async function instance(store: EventStore, clock: Clock, env: Record<string, str
     issue: (userId) => issuer.execute(new IssueTokenCommand(userId)),
     poll: (tokenId) => status.execute(new TokenStatusQuery(tokenId, true)),
     peek: (tokenId) => status.execute(new TokenStatusQuery(tokenId, false)),
-    release: (userId, reason = 'PAID') => releaser.execute(new ReleaseTokenCommand(userId, reason)),
+    // The release answers before the admission it starts: wait for that admission too.
+    release: async (userId, reason = 'PAID') => {
+      const released = await releaser.execute(new ReleaseTokenCommand(userId, reason));
+      await runtime.admit();
+      return released;
+    },
+    releaseOnly: (userId) => releaser.execute(new ReleaseTokenCommand(userId, 'PAID')),
   };
 }
 
@@ -145,6 +152,22 @@ describe('QueueRuntime', () => {
     expect(await q.release(randomUUID())).toEqual({ released: false });
     const expired = (await store.readStream(queueUserStream(payer))).find((e) => e.type === 'TokenExpired');
     expect(expired?.data).toMatchObject({ tokenId: a.tokenId, reason: 'PAID' });
+  });
+
+  it('answers a release once the token has ended, and admits the next right after without holding the payer', async () => {
+    const store = new ControlledStore(new InMemoryEventStore());
+    const q = await instance(store, new FakeClock(), env);
+    const [payer, next] = [randomUUID(), randomUUID()];
+    const a = await q.issue(payer);
+    const b = await q.issue(next);
+    const held = store.holdNextAppendTo(QUEUE_ADMISSION_STREAM);
+    expect(await q.releaseOnly(payer)).toEqual({ released: true });
+    await held.reached;
+    expect(await q.peek(a.tokenId)).toMatchObject({ status: 'EXPIRED' });
+    expect(await q.peek(b.tokenId)).toMatchObject({ status: 'WAITING', queuePosition: 1 });
+    held.release();
+    await q.runtime.admit();
+    expect(await q.peek(b.tokenId)).toMatchObject({ status: 'ACTIVE', queuePosition: 0 });
   });
 
   it('does not let a late payment release end the next token the user is waiting with', async () => {

@@ -63,7 +63,6 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     await this.subscription?.caughtUpTo(target);
   }
 
-  /** Ends a user's token for good (a payment); a no-op when that token has already ended. */
   /** Records that a WAITING token's holder still polls (see TokenSeen); off the poll's path, errors only logged. */
   recordSeen(record: TokenRecord): void {
     record.lastRecordedSeenAt = record.lastSeenAt;
@@ -122,6 +121,11 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     });
     this.pendingAdmission = run;
     return run;
+  }
+
+  /** Starts an admission run without waiting for it; a failure is logged and left to the next sweep. */
+  admitSoon(): void {
+    this.admit().catch((err: unknown) => this.logger.error(`admission failed: ${(err as Error).message}`));
   }
 
   private async admitNow(): Promise<void> {

@@ -2,7 +2,11 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { TokenExpiryReason } from '@concert/contracts';
 import { QueueRuntime } from './queue.runtime';
 
-/** The booking saga's last step: a buyer who paid leaves, and the next in line gets the slot. */
+/**
+ * The booking saga's last step: a buyer who paid leaves, and the next in line gets the slot. The
+ * answer comes once the token has ended; the admission it makes room for runs right after, off the
+ * payer's path (the sweeper retries it if it fails).
+ */
 export class ReleaseTokenCommand {
   constructor(
     readonly userId: string,
@@ -20,7 +24,7 @@ export class ReleaseTokenHandler implements ICommandHandler<ReleaseTokenCommand,
     // Only an admitted token holds a slot: a WAITING one is a newer token the user took after paying.
     if (!record || record.status !== 'ACTIVE') return { released: false };
     await this.runtime.expire(record.userId, record.tokenId, reason);
-    await this.runtime.admit();
+    this.runtime.admitSoon();
     return { released: true };
   }
 }

@@ -23,12 +23,12 @@ interface PendingAppend {
 }
 
 type Outcome =
-  | { ok: true; nextRevision: number; position: number }
+  | { ok: true; nextRevision: number; position: number; replayed?: boolean }
   | { ok: false; kind: 'conflict'; streamId: string; expected: ExpectedRevision; actual: number }
   | { ok: false; kind: 'error'; message: string };
 
 type WriterReply =
-  | { type: 'committed'; batch: number; outcomes: Outcome[] }
+  | { type: 'committed'; batch: number; outcomes: Outcome[]; before: number; after: number }
   | { type: 'failed'; batch: number; message: string }
   | { type: 'closed' };
 
@@ -42,6 +42,16 @@ interface Row {
   data: string;
   metadata: string;
 }
+
+/** A committed batch as its subscribers will see it: the events in (before, after], in order. */
+interface CommittedPage {
+  before: number;
+  after: number;
+  events: StoredEvent[];
+}
+
+/** Committed batches kept for live subscribers, so a subscriber that keeps up never reads its events back. */
+const RECENT_PAGES = 16;
 
 export interface SqliteEventStoreOptions {
   /** Poll for events written by other processes sharing the file (ms); off by default. */
@@ -66,6 +76,10 @@ export class SqliteEventStore implements EventStore {
   private readonly stmts;
   private closed = false;
   private drained?: () => void;
+  /** The last committed batches, newest last (only while no other process writes the file). */
+  private recent: CommittedPage[] = [];
+  /** The store's head as this process last saw it commit. */
+  private head: number;
 
   constructor(
     readonly file: string,
@@ -96,6 +110,7 @@ export class SqliteEventStore implements EventStore {
       readAll: this.db.prepare<[number, number], Row>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       lastPosition: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
     };
+    this.head = this.stmts.lastPosition.get()?.p ?? 0;
     this.writer = new Worker(join(__dirname, 'sqlite-writer.worker.js'), { workerData: { file } });
     this.writer.on('message', (reply: WriterReply) => this.onWriterReply(reply));
     this.writer.on('error', (err) => this.failWriter(err));
@@ -152,6 +167,7 @@ export class SqliteEventStore implements EventStore {
     if (reply.type === 'failed') {
       for (const p of batch) p.reject(new Error(`append failed: ${reply.message}`));
     } else {
+      this.remember(batch, reply);
       batch.forEach((p, i) => {
         const outcome = reply.outcomes[i];
         if (outcome.ok) p.resolve({ nextRevision: outcome.nextRevision, position: outcome.position });
@@ -166,6 +182,51 @@ export class SqliteEventStore implements EventStore {
       this.writer.unref();
       this.drained?.();
     }
+  }
+
+  /**
+   * Keeps the batch's new events, built from what was appended (no read back, no JSON parse), for
+   * the subscribers that are at `before`. Kept only when they are provably all of (before, after]
+   * and no other process writes the file (it would interleave positions this process never sees).
+   */
+  private remember(batch: PendingAppend[], reply: WriterReply & { type: 'committed' }): void {
+    this.head = Math.max(this.head, reply.after);
+    if (this.options.pollIntervalMs || this.subscriptions.size === 0) return;
+    const events: StoredEvent[] = [];
+    batch.forEach((p, i) => {
+      const outcome = reply.outcomes[i];
+      if (!outcome.ok || outcome.replayed) return;
+      const first = p.events.length - 1;
+      p.events.forEach((e, j) => {
+        events.push({
+          id: e.id,
+          type: e.type,
+          version: e.version,
+          data: e.data,
+          metadata: e.metadata,
+          streamId: p.streamId,
+          revision: outcome.nextRevision - first + j,
+          position: outcome.position - first + j,
+        });
+      });
+    });
+    if (events.length !== reply.after - reply.before) {
+      this.recent = [];
+      return;
+    }
+    events.sort((a, b) => a.position - b.position);
+    this.recent.push({ before: reply.before, after: reply.after, events });
+    if (this.recent.length > RECENT_PAGES) this.recent.shift();
+  }
+
+  /** The committed batch that starts right after `after`, if it is still kept (an empty one at the head). */
+  private recentPage(after: number): CommittedPage | undefined {
+    if (!this.options.pollIntervalMs && after === this.head) return { before: after, after, events: [] };
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      if (this.recent[i].before === after) return this.recent[i];
+      if (this.recent[i].after <= after) return undefined;
+    }
+    return undefined;
   }
 
   private failWriter(err: Error): void {
@@ -192,7 +253,7 @@ export class SqliteEventStore implements EventStore {
   subscribeAll(after: number, handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     const prefixes = options.streamPrefixes;
     const sub = new PullSubscription(
-      prefixes?.length && prefixes.every(Boolean) ? this.prefixReader(prefixes) : (a, l) => this.readAll(a, l),
+      prefixes?.length && prefixes.every(Boolean) ? this.prefixReader(prefixes) : this.allReader(),
       after,
       handler,
       options,
@@ -207,6 +268,15 @@ export class SqliteEventStore implements EventStore {
    * Reads only the rows of the given stream prefixes, filtered in SQL before any JSON is parsed:
    * every service subscribes to its own prefix, and would otherwise parse every other service's events.
    */
+  private allReader(): (after: number, limit: number) => Promise<FilteredPage> {
+    return async (after, limit) => {
+      const recent = this.recentPage(after);
+      if (recent && recent.events.length <= limit) return { events: recent.events, through: recent.after };
+      const events = this.stmts.readAll.all(after, limit).map(toEvent);
+      return { events, through: events.length ? events[events.length - 1].position : after };
+    };
+  }
+
   private prefixReader(prefixes: string[]): (after: number, limit: number) => Promise<FilteredPage> {
     // `+stream_id` keeps SQLite on the position order instead of the (stream, revision) index.
     const ranges = prefixes.map(() => '(+stream_id >= ? AND +stream_id < ?)').join(' OR ');
@@ -214,7 +284,13 @@ export class SqliteEventStore implements EventStore {
       `SELECT * FROM events WHERE position > ? AND position <= ? AND (${ranges}) ORDER BY position LIMIT ?`,
     );
     const bounds = prefixes.flatMap((p) => [p, prefixEnd(p)]);
+    const wanted = (e: StoredEvent): boolean => prefixes.some((p) => e.streamId.startsWith(p));
     return async (after, limit) => {
+      const recent = this.recentPage(after);
+      if (recent) {
+        const events = recent.events.filter(wanted);
+        if (events.length <= limit) return { events, through: recent.after };
+      }
       const head = this.stmts.lastPosition.get()?.p ?? 0;
       const rows = statement.all(after, head, ...bounds, limit);
       const through = rows.length === limit ? rows[rows.length - 1].position : head;
@@ -223,6 +299,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
+    // Alone on the file, this process saw every commit; shared, another process may have written.
+    if (!this.options.pollIntervalMs) return this.head;
     return this.stmts.lastPosition.get()?.p ?? 0;
   }
 

@@ -11,6 +11,7 @@ db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 
 const head = db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
+const lastPosition = db.prepare('SELECT MAX(position) AS p FROM events');
 const byId = db.prepare('SELECT stream_id, revision, position FROM events WHERE id = ?');
 const insert = db.prepare(
   'INSERT INTO events (stream_id, revision, id, type, version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -27,7 +28,7 @@ function applyOne(append) {
   const existing = byId.get(events[0].id);
   if (existing) {
     const last = byId.get(events[events.length - 1].id);
-    if (existing.stream_id === streamId && last) return { ok: true, nextRevision: last.revision, position: last.position };
+    if (existing.stream_id === streamId && last) return { ok: true, nextRevision: last.revision, position: last.position, replayed: true };
     return { ok: false, kind: 'error', message: `Event ${events[0].id} already exists in ${existing.stream_id}` };
   }
   if (new Set(events.map((e) => e.id)).size !== events.length) {
@@ -46,15 +47,20 @@ function applyOne(append) {
 }
 
 const applyInSavepoint = db.transaction(applyOne);
-const commitBatch = db.transaction((appends) =>
-  appends.map((append) => {
+// `before`/`after`: the store's head when the batch's write lock was taken and when it committed. Nothing
+// else writes in between, so the rows in (before, after] are exactly the batch's new events: the main
+// thread hands them to its subscribers without reading them back.
+const commitBatch = db.transaction((appends) => {
+  const before = lastPosition.get().p ?? 0;
+  const outcomes = appends.map((append) => {
     try {
       return applyInSavepoint(append);
     } catch (err) {
       return { ok: false, kind: 'error', message: err instanceof Error ? err.message : String(err) };
     }
-  }),
-);
+  });
+  return { outcomes, before, after: lastPosition.get().p ?? 0 };
+});
 
 parentPort.on('message', (message) => {
   if (message.type === 'close') {
@@ -63,7 +69,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    parentPort.postMessage({ type: 'committed', batch: message.batch, outcomes: commitBatch.immediate(message.appends) });
+    parentPort.postMessage({ type: 'committed', batch: message.batch, ...commitBatch.immediate(message.appends) });
   } catch (err) {
     parentPort.postMessage({ type: 'failed', batch: message.batch, message: err instanceof Error ? err.message : String(err) });
   }
