@@ -47,12 +47,43 @@ function applyOne(append) {
 }
 
 const applyInSavepoint = db.transaction(applyOne);
+
+/** An append whose first event id is stored already: the same append again (answered), or a clash. */
+function replayOr(append, otherwise) {
+  const { streamId, events } = append;
+  const existing = byId.get(events[0].id);
+  if (!existing) return otherwise;
+  const last = byId.get(events[events.length - 1].id);
+  if (existing.stream_id === streamId && last) return { ok: true, nextRevision: last.revision, position: last.position, replayed: true };
+  return { ok: false, kind: 'error', message: `Event ${events[0].id} already exists in ${existing.stream_id}` };
+}
+
+/**
+ * The common case, one event: no savepoint and no lookup by id up front. A failed INSERT backs out
+ * only itself (ON CONFLICT ABORT), and an id already stored shows up as its UNIQUE violation.
+ */
+function applySingle(append) {
+  const { streamId, expected, events } = append;
+  const e = events[0];
+  const current = head.get(streamId).r;
+  const actual = current === null ? -1 : current;
+  if (!matches(expected, actual)) return replayOr(append, { ok: false, kind: 'conflict', streamId, expected, actual });
+  try {
+    const position = Number(insert.run(streamId, actual + 1, e.id, e.type, e.version, e.data, e.metadata).lastInsertRowid);
+    return { ok: true, nextRevision: actual + 1, position };
+  } catch (err) {
+    if (!(err && typeof err.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT'))) throw err;
+    return replayOr(append, { ok: false, kind: 'error', message: err.message });
+  }
+}
+
 // `before`/`after`: the store's head when the batch's write lock was taken and when it committed. Nothing
 // else writes in between, so the rows in (before, after] are exactly the batch's new events: the main
 // thread hands them to its subscribers without reading them back.
 const commitBatch = db.transaction((appends) => {
   const before = lastPosition.get().p ?? 0;
   const outcomes = appends.map((append) => {
+    if (append.events.length === 1) return applySingle(append);
     try {
       return applyInSavepoint(append);
     } catch (err) {
@@ -62,7 +93,17 @@ const commitBatch = db.transaction((appends) => {
   return { outcomes, before, after: lastPosition.get().p ?? 0 };
 });
 
-parentPort.on('message', (message) => {
+parentPort.on('message', (raw) => {
+  // A commit comes as one JSON string (see SqliteEventStore.flush); data and metadata are stored as JSON text.
+  const message = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  if (message.type === 'commit') {
+    for (const append of message.appends) {
+      for (const e of append.events) {
+        e.data = JSON.stringify(e.data);
+        e.metadata = JSON.stringify(e.metadata);
+      }
+    }
+  }
   if (message.type === 'close') {
     db.close();
     parentPort.postMessage({ type: 'closed' });
