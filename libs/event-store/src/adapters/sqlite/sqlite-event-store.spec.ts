@@ -18,7 +18,7 @@ function tempStore(): { store: SqliteEventStore; dir: string; cleanup: () => Pro
   };
 }
 
-eventStoreContract('sqlite', async () => tempStore());
+eventStoreContract('sqlite', async () => tempStore(), { globallyUniqueEventIds: false });
 
 describe('sqlite: prefix-filtered subscriptions', () => {
   const event = (id: string) => ({
@@ -113,6 +113,43 @@ describe('sqlite: live delivery of committed batches', () => {
       await sub.close();
     } finally {
       await cleanup();
+    }
+  });
+});
+
+describe('sqlite: a store created with the earlier schema (event ids unique across the store)', () => {
+  const event = (id: string) => ({
+    id,
+    type: 'Happened',
+    version: 1,
+    data: { id },
+    metadata: { occurredAt: new Date(0).toISOString(), correlationId: id, causationId: id },
+  });
+
+  it('keeps working: an append clashing on the old index is refused alone, nothing of it written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-legacy-'));
+    const file = join(dir, 'events.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE events (
+      position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL, revision INTEGER NOT NULL,
+      id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,
+      metadata TEXT NOT NULL, UNIQUE (stream_id, revision))`);
+    old.close();
+    const store = new SqliteEventStore(file);
+    try {
+      await store.append('one', [event('known')], 'no_stream');
+      const outcomes = await Promise.allSettled([
+        store.append('n-0', [event('e0')], 'no_stream'),
+        store.append('two', [event('fresh'), event('known')], 'no_stream'),
+        store.append('n-1', [event('e1')], 'no_stream'),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await store.readStream('two')).toEqual([]);
+      expect((await store.readAll(0, 100)).map((e) => e.id)).toEqual(['known', 'e0', 'e1']);
+      expect(await store.append('one', [event('known')], 'no_stream')).toEqual({ nextRevision: 0, position: 1 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -95,7 +95,7 @@ export class SqliteEventStore implements EventStore {
         position INTEGER PRIMARY KEY AUTOINCREMENT,
         stream_id TEXT NOT NULL,
         revision INTEGER NOT NULL,
-        id TEXT NOT NULL UNIQUE,
+        id TEXT NOT NULL,
         type TEXT NOT NULL,
         version INTEGER NOT NULL,
         data TEXT NOT NULL,

@@ -1,7 +1,10 @@
 // The SQLite store's writer thread. Each message is one batch of appends; the batch is committed in one
-// transaction with synchronous=FULL (one fsync), each append in its own savepoint so a failing append
-// rolls back alone. The reply comes only after the commit: an acknowledged append is on disk.
-// Plain JavaScript on purpose: worker threads start without the TypeScript loader.
+// transaction with synchronous=FULL (one fsync). The reply comes only after the commit: an acknowledged
+// append is on disk. Plain JavaScript on purpose: worker threads start without the TypeScript loader.
+//
+// Every check happens before an append writes its first row, so a refused append writes nothing and the
+// rest of the batch goes on. Event ids are unique per stream (as in KurrentDB), not across the store: a
+// global index on them cost a random B-tree page per event (about a third of the writer's time).
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
 
@@ -12,7 +15,8 @@ db.pragma('busy_timeout = 5000');
 
 const head = db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
 const lastPosition = db.prepare('SELECT MAX(position) AS p FROM events');
-const byId = db.prepare('SELECT stream_id, revision, position FROM events WHERE id = ?');
+const atRevision = db.prepare('SELECT id, position FROM events WHERE stream_id = ? AND revision = ?');
+const inStream = db.prepare('SELECT revision, position FROM events WHERE stream_id = ? AND id = ?');
 const insert = db.prepare(
   'INSERT INTO events (stream_id, revision, id, type, version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
 );
@@ -23,20 +27,38 @@ function matches(expected, actual) {
   return expected === actual;
 }
 
-function applyOne(append) {
+/**
+ * The same append again (a retry) is answered with its first result. With an expected revision the
+ * events must sit exactly where it put them; with 'any' they are looked up in the stream.
+ */
+function replayed(append) {
   const { streamId, expected, events } = append;
-  const existing = byId.get(events[0].id);
-  if (existing) {
-    const last = byId.get(events[events.length - 1].id);
-    if (existing.stream_id === streamId && last) return { ok: true, nextRevision: last.revision, position: last.position, replayed: true };
-    return { ok: false, kind: 'error', message: `Event ${events[0].id} already exists in ${existing.stream_id}` };
+  const first = events[0].id;
+  const last = events[events.length - 1].id;
+  if (expected === 'any') {
+    const a = inStream.get(streamId, first);
+    const b = a && inStream.get(streamId, last);
+    return b && b.revision - a.revision === events.length - 1 ? { ok: true, nextRevision: b.revision, position: b.position, replayed: true } : null;
   }
-  if (new Set(events.map((e) => e.id)).size !== events.length) {
+  const from = expected === 'no_stream' ? 0 : expected + 1;
+  const a = atRevision.get(streamId, from);
+  if (!a || a.id !== first) return null;
+  const b = events.length === 1 ? a : atRevision.get(streamId, from + events.length - 1);
+  return b && b.id === last ? { ok: true, nextRevision: from + events.length - 1, position: b.position, replayed: true } : null;
+}
+
+function apply(append) {
+  const { streamId, expected, events } = append;
+  if (events.length > 1 && new Set(events.map((e) => e.id)).size !== events.length) {
     return { ok: false, kind: 'error', message: `Append to ${streamId} repeats an event id` };
   }
   const current = head.get(streamId).r;
   const actual = current === null ? -1 : current;
-  if (!matches(expected, actual)) return { ok: false, kind: 'conflict', streamId, expected, actual };
+  if (expected === 'any' || !matches(expected, actual)) {
+    const again = actual === -1 ? null : replayed(append);
+    if (again) return again;
+    if (expected !== 'any') return { ok: false, kind: 'conflict', streamId, expected, actual };
+  }
   let revision = actual;
   let position = 0;
   for (const e of events) {
@@ -46,68 +68,43 @@ function applyOne(append) {
   return { ok: true, nextRevision: revision, position };
 }
 
-const applyInSavepoint = db.transaction(applyOne);
-
-/** An append whose first event id is stored already: the same append again (answered), or a clash. */
-function replayOr(append, otherwise) {
-  const { streamId, events } = append;
-  const existing = byId.get(events[0].id);
-  if (!existing) return otherwise;
-  const last = byId.get(events[events.length - 1].id);
-  if (existing.stream_id === streamId && last) return { ok: true, nextRevision: last.revision, position: last.position, replayed: true };
-  return { ok: false, kind: 'error', message: `Event ${events[0].id} already exists in ${existing.stream_id}` };
-}
-
-/**
- * The common case, one event: no savepoint and no lookup by id up front. A failed INSERT backs out
- * only itself (ON CONFLICT ABORT), and an id already stored shows up as its UNIQUE violation.
- */
-function applySingle(append) {
-  const { streamId, expected, events } = append;
-  const e = events[0];
-  const current = head.get(streamId).r;
-  const actual = current === null ? -1 : current;
-  if (!matches(expected, actual)) return replayOr(append, { ok: false, kind: 'conflict', streamId, expected, actual });
+// `before`/`after`: the store's head when the batch's write lock was taken and when it committed. Nothing
+// else writes in between, so the rows in (before, after] are exactly the batch's new events: the main
+// thread hands them to its subscribers without reading them back. A failure past the checks (I/O, a full
+// disk) fails the whole batch: nothing of it is committed and every append in it is rejected.
+// A store created before ids were per stream keeps its UNIQUE index on them: there an append may still
+// fail on its insert, so each runs in a savepoint that a failure rolls back alone.
+const legacyIdIndex = db
+  .prepare("SELECT 1 FROM pragma_index_list('events') l JOIN pragma_index_info(l.name) i WHERE l.\"unique\" = 1 AND i.name = 'id'")
+  .get();
+const applyInSavepoint = db.transaction(apply);
+function applyLegacy(append) {
   try {
-    const position = Number(insert.run(streamId, actual + 1, e.id, e.type, e.version, e.data, e.metadata).lastInsertRowid);
-    return { ok: true, nextRevision: actual + 1, position };
+    return applyInSavepoint(append);
   } catch (err) {
-    if (!(err && typeof err.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT'))) throw err;
-    return replayOr(append, { ok: false, kind: 'error', message: err.message });
+    return { ok: false, kind: 'error', message: err instanceof Error ? err.message : String(err) };
   }
 }
 
-// `before`/`after`: the store's head when the batch's write lock was taken and when it committed. Nothing
-// else writes in between, so the rows in (before, after] are exactly the batch's new events: the main
-// thread hands them to its subscribers without reading them back.
 const commitBatch = db.transaction((appends) => {
   const before = lastPosition.get().p ?? 0;
-  const outcomes = appends.map((append) => {
-    if (append.events.length === 1) return applySingle(append);
-    try {
-      return applyInSavepoint(append);
-    } catch (err) {
-      return { ok: false, kind: 'error', message: err instanceof Error ? err.message : String(err) };
-    }
-  });
+  const outcomes = appends.map(legacyIdIndex ? applyLegacy : apply);
   return { outcomes, before, after: lastPosition.get().p ?? 0 };
 });
 
 parentPort.on('message', (raw) => {
   // A commit comes as one JSON string (see SqliteEventStore.flush); data and metadata are stored as JSON text.
   const message = typeof raw === 'string' ? JSON.parse(raw) : raw;
-  if (message.type === 'commit') {
-    for (const append of message.appends) {
-      for (const e of append.events) {
-        e.data = JSON.stringify(e.data);
-        e.metadata = JSON.stringify(e.metadata);
-      }
-    }
-  }
   if (message.type === 'close') {
     db.close();
     parentPort.postMessage({ type: 'closed' });
     return;
+  }
+  for (const append of message.appends) {
+    for (const e of append.events) {
+      e.data = JSON.stringify(e.data);
+      e.metadata = JSON.stringify(e.metadata);
+    }
   }
   try {
     parentPort.postMessage({ type: 'committed', batch: message.batch, ...commitBatch.immediate(message.appends) });
