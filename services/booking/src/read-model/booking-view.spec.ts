@@ -108,3 +108,23 @@ describe('BookingView.isTaken', () => {
     expect(view.isTaken(1, DATE, 1, T0 + 10_000)).toBe(true);
   });
 });
+
+describe('BookingView.seatPrice', () => {
+  it('finds the price of every seat of a schedule, in any order given, and nothing for a seat it lacks', () => {
+    const view = new BookingView();
+    view.apply(stored('booking-concert-2', 'ConcertCreated', { concertId: 2, title: 'y', createdAt: '' }));
+    const numbers = [7, 1, 5, 2, 9, 3, 10, 4];
+    view.apply(
+      stored('booking-concert-2', 'ScheduleAdded', {
+        concertId: 2,
+        date: DATE,
+        seats: numbers.map((seatNumber) => ({ seatNumber, price: 100 + seatNumber })),
+        addedAt: '',
+      }),
+    );
+    for (const n of numbers) expect(view.seatPrice(2, DATE, n)).toBe(100 + n);
+    for (const n of [0, 6, 8, 11, -1]) expect(view.seatPrice(2, DATE, n)).toBeUndefined();
+    expect(view.seatPrice(2, '2026-12-25', 1)).toBeUndefined();
+    expect(view.seatPrice(3, DATE, 1)).toBeUndefined();
+  });
+});
