@@ -1,6 +1,6 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, GatewayModule } from '@concert/gateway';
+import { createHttpApp, GatewayModule, listen } from '@concert/gateway';
 import { KafkaBus } from '@concert/distributed';
 import { AppConfig } from '@concert/platform';
 import { DistributedInfrastructureModule } from './infrastructure.module';
@@ -29,7 +29,7 @@ export async function startGateway(config: AppConfig, settings: DistributedSetti
     // Own a reply partition before taking traffic, so the first request does not wait for the group.
     await bus.connectRequests();
     app = await createHttpApp(GatewayAppModule.forRoot({ config, bus }), { shutdownHooks: false });
-    await app.listen(config.port, config.host);
+    await listen(app, config.port, config.host);
   } catch (err) {
     await app?.close().catch(() => undefined);
     await bus.close();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { closeOnSignals, ConfigError, loadConfig } from '@concert/platform';
-import { createHttpApp } from '@concert/gateway';
+import { createHttpApp, listen } from '@concert/gateway';
 import { EmbeddedAppModule } from './embedded-app.module';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   const app = await createHttpApp(EmbeddedAppModule.forRoot({ config }), { shutdownHooks: false });
   closeOnSignals(() => app.close(), { deadlineMs: SHUTDOWN_DEADLINE_MS, log: (m) => logger.log(m) });
-  await app.listen(config.port, config.host);
+  await listen(app, config.port, config.host);
   logger.log(`concert booking (embedded) on http://${config.host}:${config.port}, data in ${config.dataDir}, pid ${process.pid}`);
 }
 

@@ -32,6 +32,15 @@ describe('JwtCodec', () => {
     expect(codec.verify(codec.sign(withExp), NOW)).toEqual(withExp);
   });
 
+  it('a token one codec signed is trusted by another codec with the same secret only', () => {
+    const token = new JwtCodec(SECRET).sign({ ...claims, jti: 'shared' });
+    expect(new JwtCodec(SECRET).verify(token, NOW)).toMatchObject({ jti: 'shared' });
+    expect(new JwtCodec(`${SECRET}-other`).verify(token, NOW)).toBeNull();
+    const expiring = new JwtCodec(SECRET).sign({ ...claims, jti: 'soon', exp: NOW + 1 });
+    expect(new JwtCodec(SECRET).verify(expiring, NOW)).toMatchObject({ jti: 'soon' });
+    expect(new JwtCodec(SECRET).verify(expiring, NOW + 1)).toBeNull();
+  });
+
   it('writes a standard HS256 JWT header', () => {
     const [header] = codec.sign(claims).split('.');
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });

@@ -13,22 +13,38 @@ const MIN_KEY_BYTES = 32;
 /** Verified tokens remembered (every waiting buyer polls with the same token); dropped wholesale when full. */
 const VERIFIED_CACHE_SIZE = 100_000;
 
+/**
+ * Verified tokens by key fingerprint, shared by every codec of this process with that key: the queue
+ * signs a token and the gateway verifies it, and a token signed here needs no HMAC on its first use.
+ */
+const verifiedByKey = new Map<string, Map<string, TokenClaims>>();
+
 /** HS256 only: the header is fixed on signing and checked on verifying, so `alg: none` or RS/ES tricks fail. */
 export class JwtCodec {
   /** A KeyObject, imported once: HMAC with it costs half of HMAC with the raw bytes. */
   private readonly key: KeyObject;
-  private readonly verified = new Map<string, TokenClaims>();
+  private readonly verified: Map<string, TokenClaims>;
 
   constructor(secret: string) {
     const key = Buffer.from(secret, 'utf8');
     // An empty or short HMAC key makes every token forgeable: refuse it rather than sign with it.
     if (key.length < MIN_KEY_BYTES) throw new Error(`JWT secret must be at least ${MIN_KEY_BYTES} bytes`);
     this.key = createSecretKey(key);
+    const fingerprint = createHmac('sha256', this.key).update('verified-token-cache').digest('base64url');
+    this.verified = verifiedByKey.get(fingerprint) ?? new Map<string, TokenClaims>();
+    verifiedByKey.set(fingerprint, this.verified);
   }
 
   sign(claims: TokenClaims): string {
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return `${HEADER}.${payload}.${this.mac(`${HEADER}.${payload}`)}`;
+    const token = `${HEADER}.${payload}.${this.mac(`${HEADER}.${payload}`)}`;
+    this.remember(token, { sub: claims.sub, jti: claims.jti, iat: claims.iat, exp: claims.exp });
+    return token;
+  }
+
+  private remember(token: string, claims: TokenClaims): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+    this.verified.set(token, claims);
   }
 
   /** The claims of a well-formed, correctly signed, unexpired HS256 token; otherwise null. */
@@ -36,10 +52,7 @@ export class JwtCodec {
     const known = this.verified.get(token);
     if (known) return known.exp !== undefined && known.exp <= nowSeconds ? null : known;
     const claims = this.verifyUncached(token, nowSeconds);
-    if (claims) {
-      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
-      this.verified.set(token, claims);
-    }
+    if (claims) this.remember(token, claims);
     return claims;
   }
 

@@ -1,2 +1,2 @@
 export { GatewayModule } from './gateway.module';
-export { createHttpApp, BODY_LIMIT_BYTES } from './http/http-app';
+export { createHttpApp, listen, BODY_LIMIT_BYTES, LISTEN_BACKLOG } from './http/http-app';

@@ -10,6 +10,12 @@ import { openApiDocument } from './openapi';
 import { installRateLimit, RateLimiter } from './rate-limit';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Connections the kernel may hold for us before we accept them (it caps this at net.core.somaxconn).
+ * Node's default of 511 is too few for an on-sale opening: a burst of a thousand connects drops SYNs,
+ * and those clients retry only after a second or three.
+ */
+export const LISTEN_BACKLOG = 4096;
 
 export interface HttpAppOptions {
   logger?: LogLevel[] | false;
@@ -58,6 +64,11 @@ export async function createHttpApp(module: Type | DynamicModule, options: HttpA
   });
   if (options.shutdownHooks ?? true) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
+}
+
+/** Starts serving on `host:port` with a listen backlog sized for an on-sale burst. */
+export async function listen(app: NestFastifyApplication, port: number, host: string): Promise<void> {
+  await app.listen({ port, host, backlog: LISTEN_BACKLOG });
 }
 
 /** The validated settings, when the module provides them (CONFIG); rate limits are off without them. */
