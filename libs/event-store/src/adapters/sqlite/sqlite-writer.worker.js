@@ -16,7 +16,9 @@ db.pragma('busy_timeout = 5000');
 const head = db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
 const lastPosition = db.prepare('SELECT MAX(position) AS p FROM events');
 const atRevision = db.prepare('SELECT id, position FROM events WHERE stream_id = ? AND revision = ?');
-const inStream = db.prepare('SELECT revision, position FROM events WHERE stream_id = ? AND id = ?');
+const inTail = db.prepare('SELECT revision, position FROM events WHERE stream_id = ? AND revision > ? AND id = ?');
+/** How far back a retried 'any' append is looked for (best effort there, as in KurrentDB). */
+const ANY_RETRY_WINDOW = 64;
 const insert = db.prepare(
   'INSERT INTO events (stream_id, revision, id, type, version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
 );
@@ -29,15 +31,16 @@ function matches(expected, actual) {
 
 /**
  * The same append again (a retry) is answered with its first result. With an expected revision the
- * events must sit exactly where it put them; with 'any' they are looked up in the stream.
+ * events must sit exactly where it put them; with 'any' they are looked up among the stream's last events.
  */
-function replayed(append) {
+function replayed(append, actual) {
   const { streamId, expected, events } = append;
   const first = events[0].id;
   const last = events[events.length - 1].id;
   if (expected === 'any') {
-    const a = inStream.get(streamId, first);
-    const b = a && inStream.get(streamId, last);
+    const from = actual - ANY_RETRY_WINDOW;
+    const a = inTail.get(streamId, from, first);
+    const b = a && inTail.get(streamId, from, last);
     return b && b.revision - a.revision === events.length - 1 ? { ok: true, nextRevision: b.revision, position: b.position, replayed: true } : null;
   }
   const from = expected === 'no_stream' ? 0 : expected + 1;
@@ -55,7 +58,7 @@ function apply(append) {
   const current = head.get(streamId).r;
   const actual = current === null ? -1 : current;
   if (expected === 'any' || !matches(expected, actual)) {
-    const again = actual === -1 ? null : replayed(append);
+    const again = actual === -1 ? null : replayed(append, actual);
     if (again) return again;
     if (expected !== 'any') return { ok: false, kind: 'conflict', streamId, expected, actual };
   }
