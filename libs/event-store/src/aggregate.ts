@@ -36,19 +36,36 @@ export interface Handled<S, E> {
 /**
  * The four steps of a command handler: read the stream, fold it, decide, append with the
  * expected revision. A conflict means someone else wrote first: decide again on the new state.
+ *
+ * `likelyNew`: the caller's read model has never seen this stream (a new user's first token), so the
+ * first attempt decides on the initial state and appends with `no_stream` without reading. If the
+ * stream exists after all, that append conflicts and the next attempt reads it; a refusal or a no-op
+ * decided on the assumed state is checked the same way, against the stream as stored.
  */
 export async function execute<S, C, E extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Decider<S, C, E>,
   command: C,
-  options: { now: Date; causation?: Causation; retries?: number; eventIds?: () => string } = { now: new Date() },
+  options: { now: Date; causation?: Causation; retries?: number; eventIds?: () => string; likelyNew?: boolean } = {
+    now: new Date(),
+  },
 ): Promise<Handled<S, E>> {
   const retries = options.retries ?? 5;
   for (let attempt = 0; ; attempt++) {
-    const { state, revision } = await load(store, streamId, decider);
-    const events = decider.decide(command, state);
-    if (events.length === 0) return { state, events, appended: null };
+    const assumed = attempt === 0 && options.likelyNew === true;
+    const { state, revision } = assumed ? { state: decider.initialState(), revision: -1 } : await load(store, streamId, decider);
+    let events: E[];
+    try {
+      events = decider.decide(command, state);
+    } catch (err) {
+      if (assumed) continue;
+      throw err;
+    }
+    if (events.length === 0) {
+      if (assumed) continue;
+      return { state, events, appended: null };
+    }
     try {
       const appended = await store.append(
         streamId,

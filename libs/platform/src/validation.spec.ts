@@ -3,6 +3,7 @@ import { isCalendarDate, isPositiveSafeInteger, isUuid, parsePositiveIntParam } 
 describe('validation', () => {
   it.each(['2026-12-24', '2024-02-29', '2000-02-29', '2026-01-31', '1999-12-31'])('isCalendarDate accepts %s', (d) => {
     expect(isCalendarDate(d)).toBe(true);
+    expect(isCalendarDate(d)).toBe(true);
   });
 
   it.each([
@@ -23,6 +24,7 @@ describe('validation', () => {
     null,
     undefined,
   ])('isCalendarDate rejects %p', (d) => {
+    expect(isCalendarDate(d)).toBe(false);
     expect(isCalendarDate(d)).toBe(false);
   });
 

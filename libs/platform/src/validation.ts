@@ -5,10 +5,21 @@ export function isUuid(value: unknown): value is string {
 }
 
 /** A real calendar date in YYYY-MM-DD form (no 2026-02-30). */
+/** Dates already found valid: every request of an on-sale names one of a few dozen. Bounded, cleared when full. */
+const validDates = new Set<string>();
+const VALID_DATES_KEPT = 4096;
+
 export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  if (typeof value !== 'string') return false;
+  if (validDates.has(value)) return true;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+  const valid = !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+  if (valid) {
+    if (validDates.size >= VALID_DATES_KEPT) validDates.clear();
+    validDates.add(value);
+  }
+  return valid;
 }
 
 export function isPositiveSafeInteger(value: unknown): value is number {

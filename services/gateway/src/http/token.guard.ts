@@ -51,11 +51,27 @@ export class TokenGuard implements CanActivate {
     return claims;
   }
 
+  /** What each route asks of its token, read from its decorators once (they never change at run time). */
+  private readonly routes = new WeakMap<object, { requirement?: TokenRequirement; replay: boolean }>();
+
+  private route(context: ExecutionContext): { requirement?: TokenRequirement; replay: boolean } {
+    const handler = context.getHandler();
+    let route = this.routes.get(handler);
+    if (!route) {
+      route = {
+        requirement: this.reflector.getAllAndOverride<TokenRequirement | undefined>(TOKEN_REQUIREMENT, [
+          handler,
+          context.getClass(),
+        ]),
+        replay: this.reflector.get<boolean | undefined>(REPLAY_AFTER_PAYMENT, handler) === true,
+      };
+      this.routes.set(handler, route);
+    }
+    return route;
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const requirement = this.reflector.getAllAndOverride<TokenRequirement | undefined>(TOKEN_REQUIREMENT, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const { requirement, replay } = this.route(context);
     if (!requirement) return true;
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const claims = this.verify(request.headers.authorization);
@@ -68,7 +84,7 @@ export class TokenGuard implements CanActivate {
       requirement === 'active' &&
       status.status !== 'ACTIVE' &&
       status.endedBy === 'PAID' &&
-      this.reflector.get<boolean | undefined>(REPLAY_AFTER_PAYMENT, context.getHandler()) === true;
+      replay;
     if (requirement === 'active' && status.status !== 'ACTIVE' && !replayOnly) throw new DomainError(ErrorCode.TokenNotActive);
     if (requirement === 'owner') {
       const params = request.params as Record<string, string | undefined>;

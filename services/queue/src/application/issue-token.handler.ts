@@ -37,7 +37,8 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand, Iss
         queueUserStream(userId),
         userTokenDecider,
         { type: 'IssueToken', userId, tokenId: randomUUID(), now, liveTokenOver },
-        { now },
+        // A user the line has never seen has no stream yet: write it without reading it first.
+        { now, likelyNew: current === undefined },
       );
       await this.runtime.catchUp(result.appended?.position);
       return result.appended !== null;
