@@ -1,6 +1,6 @@
 import { currentVersion, QUEUE_ADMISSION_STREAM, upcast } from '@concert/contracts';
 import { IsoClock } from './iso-time';
-import { MinHeap } from './min-heap';
+import { MinHeap } from '@concert/platform';
 import { AuditEvent } from './readers/event-reader';
 
 export type CheckId = 'seats' | 'balances' | 'debits' | 'holds' | 'tokens';

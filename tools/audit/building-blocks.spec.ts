@@ -1,5 +1,5 @@
 import { IsoClock } from './iso-time';
-import { MinHeap } from './min-heap';
+import { MinHeap } from '@concert/platform';
 import { EventStoreReader } from './readers/event-store-reader';
 import { InMemoryEventStore, envelope } from '@concert/event-store';
 import { runAudit } from './run-audit';

@@ -4,3 +4,4 @@ export * from './keyed-mutex';
 export * from './clock';
 export * from './validation';
 export * from './shutdown';
+export * from './min-heap';

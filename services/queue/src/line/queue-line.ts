@@ -1,6 +1,7 @@
 import { QUEUE_ADMISSION_STREAM, QueueEvent, StoredEvent, TokenExpiryReason, TokenStatus, upcast } from '@concert/contracts';
 import { estimateWaitMinutes, isIdle } from '../domain/admission';
 import { Fenwick } from './fenwick';
+import { MinHeap } from '@concert/platform';
 
 export interface TokenRecord {
   tokenId: string;
@@ -61,6 +62,8 @@ export class QueueLine {
   private readonly latestByUser = new Map<string, string>();
   private readonly waiting = new Fenwick();
   private readonly active = new Set<string>();
+  /** Active tokens by expiry time, so the sweeper looks only at those past it (entries of ended tokens are skipped). */
+  private readonly activeByExpiry = new MinHeap<TokenRecord>();
   /** WAITING tokens, least recently seen first (a Map keeps insertion order; a poll re-inserts). */
   private readonly waitingBySeen = new Map<string, TokenRecord>();
   /** When active slots were handed back (TTL or payment): each one let the next in line in. */
@@ -108,6 +111,7 @@ export class QueueLine {
         record.activatedAt = Date.parse(event.data.activatedAt);
         record.expiresAt = Date.parse(event.data.expiresAt);
         this.active.add(record.tokenId);
+        if (Number.isFinite(record.expiresAt)) this.activeByExpiry.push(record.expiresAt, record);
         break;
       }
       case 'TokenExpired': {
@@ -206,13 +210,18 @@ export class QueueLine {
     }
   }
 
-  /** Active tokens past their TTL: the sweeper records their expiry. At most the cap to look at. */
+  /**
+   * Active tokens past their TTL: the sweeper records their expiry. O(k log n) for the k that are due, not
+   * a walk over every active token four times a second. A token stays due until its expiry is recorded:
+   * the ones handed out here go back on the heap and come out again at the next sweep if still ACTIVE.
+   */
   activePastTtl(now: number): TokenRecord[] {
     const out: TokenRecord[] = [];
-    for (const id of this.active) {
-      const record = this.tokens.get(id);
-      if (record?.expiresAt !== undefined && now >= record.expiresAt) out.push(record);
+    while (this.activeByExpiry.size > 0 && this.activeByExpiry.peekKey() <= now) {
+      const record = this.activeByExpiry.pop()!;
+      if (record.status === 'ACTIVE' && record.expiresAt !== undefined && now >= record.expiresAt) out.push(record);
     }
+    for (const record of out) this.activeByExpiry.push(record.expiresAt!, record);
     return out;
   }
 

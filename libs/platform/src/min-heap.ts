@@ -1,4 +1,4 @@
-/** A binary min-heap of items by a numeric key: the open holds by deadline, popped as log time passes. */
+/** A binary min-heap of items by a numeric key (open holds by deadline in the audit, active tokens by expiry in the queue). */
 export class MinHeap<T> {
   private readonly keys: number[] = [];
   private readonly items: T[] = [];
