@@ -343,3 +343,29 @@ describe('QueueLine', () => {
     });
   });
 });
+
+describe('QueueLine.activePastTtl', () => {
+  it('hands out exactly the active tokens past their expiry, whatever order they were admitted in, until each expiry is recorded', () => {
+    const { line, feed } = setup();
+    // A TTL shortened across a restart: later admissions can expire before earlier ones.
+    const ttls: [string, number][] = [
+      ['long', 900_000],
+      ['short', 60_000],
+      ['mid', 300_000],
+      ['paid', 60_000],
+    ];
+    for (const [id, ttl] of ttls) {
+      feed.issue(id);
+      feed.activate(id, T0, ttl);
+    }
+    feed.expire('paid', 'PAID', T0 + 1000);
+    expect(line.activePastTtl(T0 + 59_999)).toEqual([]);
+    expect(line.activePastTtl(T0 + 60_000).map((r) => r.tokenId)).toEqual(['short']);
+    // Not recorded yet: due again at the next sweep, together with the next one due.
+    expect(line.activePastTtl(T0 + 300_000).map((r) => r.tokenId).sort()).toEqual(['mid', 'short']);
+    feed.expire('short', 'ACTIVE_TTL', T0 + 300_000);
+    feed.expire('mid', 'ACTIVE_TTL', T0 + 300_000);
+    expect(line.activePastTtl(T0 + 899_999)).toEqual([]);
+    expect(line.activePastTtl(T0 + 10_000_000).map((r) => r.tokenId)).toEqual(['long']);
+  });
+});
