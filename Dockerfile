@@ -18,6 +18,8 @@ COPY tools/start-distributed.js ./tools/start-distributed.js
 # DATA_DIR: SQLite stores when EVENTSTORE_URL is unset, and the generated JWT secret when JWT_SECRET is unset.
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV DATA_DIR=/app/data
+# tools/register.js caches each transpiled file; node_modules is not writable by the node user.
+ENV TS_CACHE_DIR=/tmp/concert-ts
 USER node
 EXPOSE 3000
 CMD ["node", "-r", "./tools/register.js", "apps/distributed/src/main.ts", "gateway"]

@@ -102,16 +102,19 @@ export class BookingView {
         if (record) this.sold.add(seatKey(record.concertId, record.date, record.seatNumber));
         break;
       }
-      case 'PaymentStarted':
+      case 'PaymentStarted': {
+        // The reservation's own strings, not a second copy of each per payment.
+        const reservation = this.reservations.get(event.data.reservationId);
         this.payments.set(event.data.reservationId, {
           paymentId: event.data.paymentId,
-          reservationId: event.data.reservationId,
-          userId: event.data.userId,
+          reservationId: reservation?.reservationId ?? event.data.reservationId,
+          userId: reservation?.userId === event.data.userId ? reservation.userId : event.data.userId,
           amount: event.data.amount,
           status: 'Started',
           startedAtMs: Date.parse(event.data.startedAt),
         });
         break;
+      }
       case 'PaymentCompleted':
         this.settle(event.data.reservationId, 'Completed', event.data.paidAt);
         break;
