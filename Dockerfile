@@ -10,7 +10,7 @@ WORKDIR /app
 ENV NODE_ENV=production MODE=distributed
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.base.json ./
-COPY tools/register.js ./tools/register.js
+COPY tools/register.js tools/swc-options.js ./tools/
 COPY libs ./libs
 COPY services ./services
 COPY apps ./apps

@@ -1,19 +1,9 @@
 // One jest config, one project per kind of spec (STYLE.md): unit, e2e (HTTP), int (real engines), reliability.
 const { pathsToModuleNameMapper } = require('./tools/jest-paths');
+const swcOptions = require('./tools/swc-options');
 
 const transform = {
-  '^.+\\.ts$': [
-    '@swc/jest',
-    {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-      },
-      module: { type: 'commonjs' },
-      sourceMaps: 'inline',
-    },
-  ],
+  '^.+\\.ts$': ['@swc/jest', swcOptions],
   // A few dependencies ship ESM only (content-disposition, under @fastify/static): compile them to CJS.
   '^.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };

@@ -1,6 +1,5 @@
 // Runs the TypeScript sources directly (`node -r ./tools/register.js file.ts`). Each file is transpiled by
-// SWC with the options jest uses (decorators and their metadata, ES2022, CommonJS) and the output is cached
-// on disk by content, so a warm start loads neither SWC (~35 MB resident) nor TypeScript (~45 MB, which
+// SWC with the options jest uses (tools/swc-options.js) and the output is cached on disk by content, so a warm start loads neither SWC (~35 MB resident) nor TypeScript (~45 MB, which
 // @swc-node/register loads to read the tsconfig). `@concert/*` imports resolve through tsconfig paths.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -14,15 +13,7 @@ const aliases = new Map(
 );
 const cacheDir = process.env.TS_CACHE_DIR || path.join(root, 'node_modules', '.cache', 'concert-ts');
 
-const OPTIONS = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const OPTIONS = require('./swc-options');
 const swcVersion = JSON.parse(fs.readFileSync(require.resolve('@swc/core/package.json'), 'utf8')).version;
 const salt = `${swcVersion}:${JSON.stringify(OPTIONS)}`;
 

@@ -18,17 +18,18 @@ function tempStore(): { store: SqliteEventStore; dir: string; cleanup: () => Pro
   };
 }
 
+/** An event to append; `n` gives it some nested data, to compare what subscribers get with what is stored. */
+const event = (id: string, n = 0) => ({
+  id,
+  type: 'Happened',
+  version: 1,
+  data: { id, n, nested: { list: [n, n + 1] } },
+  metadata: { occurredAt: new Date(0).toISOString(), correlationId: id, causationId: id },
+});
+
 eventStoreContract('sqlite', async () => tempStore(), { globallyUniqueEventIds: false });
 
 describe('sqlite: prefix-filtered subscriptions', () => {
-  const event = (id: string) => ({
-    id,
-    type: 'Happened',
-    version: 1,
-    data: { id },
-    metadata: { occurredAt: new Date(0).toISOString(), correlationId: id, causationId: id },
-  });
-
   it('delivers only its prefix, at the edges of the range too, and catches up past other streams', async () => {
     const { store, cleanup } = tempStore();
     try {
@@ -54,14 +55,6 @@ describe('sqlite: prefix-filtered subscriptions', () => {
 });
 
 describe('sqlite: live delivery of committed batches', () => {
-  const event = (id: string, n = 0) => ({
-    id,
-    type: 'Happened',
-    version: 1,
-    data: { id, n, nested: { list: [n, n + 1] } },
-    metadata: { occurredAt: new Date(0).toISOString(), correlationId: id, causationId: id },
-  });
-
   it('hands a keeping-up subscriber each batch as stored (multi-event appends, conflicts, replays) without reading it back', async () => {
     const { store, cleanup } = tempStore();
     try {
@@ -118,14 +111,6 @@ describe('sqlite: live delivery of committed batches', () => {
 });
 
 describe('sqlite: a store created with the earlier schema (event ids unique across the store)', () => {
-  const event = (id: string) => ({
-    id,
-    type: 'Happened',
-    version: 1,
-    data: { id },
-    metadata: { occurredAt: new Date(0).toISOString(), correlationId: id, causationId: id },
-  });
-
   it('keeps working: an append clashing on the old index is refused alone, nothing of it written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sqlite-legacy-'));
     const file = join(dir, 'events.db');
