@@ -80,11 +80,7 @@ export class TokenGuard implements CanActivate {
       poll: false,
     } satisfies TokenStatusRequest);
     if (!status.known || status.userId !== claims.sub) throw new DomainError(ErrorCode.InvalidToken);
-    const replayOnly =
-      requirement === 'active' &&
-      status.status !== 'ACTIVE' &&
-      status.endedBy === 'PAID' &&
-      replay;
+    const replayOnly = requirement === 'active' && status.status !== 'ACTIVE' && status.endedBy === 'PAID' && replay;
     if (requirement === 'active' && status.status !== 'ACTIVE' && !replayOnly) throw new DomainError(ErrorCode.TokenNotActive);
     if (requirement === 'owner') {
       const params = request.params as Record<string, string | undefined>;

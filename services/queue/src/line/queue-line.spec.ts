@@ -362,7 +362,12 @@ describe('QueueLine.activePastTtl', () => {
     expect(line.activePastTtl(T0 + 59_999)).toEqual([]);
     expect(line.activePastTtl(T0 + 60_000).map((r) => r.tokenId)).toEqual(['short']);
     // Not recorded yet: due again at the next sweep, together with the next one due.
-    expect(line.activePastTtl(T0 + 300_000).map((r) => r.tokenId).sort()).toEqual(['mid', 'short']);
+    expect(
+      line
+        .activePastTtl(T0 + 300_000)
+        .map((r) => r.tokenId)
+        .sort(),
+    ).toEqual(['mid', 'short']);
     feed.expire('short', 'ACTIVE_TTL', T0 + 300_000);
     feed.expire('mid', 'ACTIVE_TTL', T0 + 300_000);
     expect(line.activePastTtl(T0 + 899_999)).toEqual([]);
