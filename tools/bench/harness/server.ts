@@ -9,6 +9,19 @@ export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const REGISTER = join(REPO_ROOT, 'tools', 'register.js');
 const EMBEDDED_MAIN = join(REPO_ROOT, 'apps', 'embedded', 'src', 'main.ts');
 const CEILING_MAIN = join(REPO_ROOT, 'tools', 'bench', 'fixtures', 'ceiling-server.ts');
+/** The node flags `npm start` gives the embedded app (package.json), so every server here runs as it does. */
+export const START_FLAGS = nodeFlagsOf(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts.start);
+
+/** The `--flags` between `node` and its first other argument in a start script. */
+export function nodeFlagsOf(script: string): string[] {
+  const words = script.trim().split(/\s+/);
+  const flags: string[] = [];
+  for (const word of words.slice(words.indexOf('node') + 1)) {
+    if (!word.startsWith('--')) break;
+    flags.push(word);
+  }
+  return flags;
+}
 
 export interface ServerProcess {
   readonly name: string;
@@ -92,7 +105,7 @@ async function spawnNode(
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(workDir, `${options.name}.log`);
   const log = openSync(logFile, 'a');
-  const nodeArgs = ['-r', REGISTER];
+  const nodeArgs = [...START_FLAGS, '-r', REGISTER];
   const profileBase = options.profileDir ? join(options.profileDir, options.name) : undefined;
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
