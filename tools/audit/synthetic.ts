@@ -9,6 +9,7 @@ import {
   walletStream,
 } from '@concert/contracts';
 import { envelope, EventStore } from '@concert/event-store';
+import { mulberry32 } from '@concert/platform';
 
 /** The size of the spec's synthetic log. */
 export const AUDIT_SPEC_EVENTS = 200_000;
@@ -257,16 +258,4 @@ export async function writeSyntheticLog(store: EventStore, options: SyntheticOpt
   await flush();
   summary.streams = streams.size;
   return summary;
-}
-
-/** A small seeded PRNG, so a synthetic log is the same story every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

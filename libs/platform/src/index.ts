@@ -5,3 +5,4 @@ export * from './clock';
 export * from './validation';
 export * from './shutdown';
 export * from './min-heap';
+export * from './prng';

@@ -1,3 +1,5 @@
+import { mulberry32 } from '@concert/platform';
+
 export interface Answer {
   /** 0 when the request got no HTTP answer (connection refused or reset, timeout). */
   status: number;
@@ -65,13 +67,4 @@ export function tokenId(token: string): string | undefined {
 }
 
 /** A tiny seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
