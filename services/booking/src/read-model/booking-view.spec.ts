@@ -80,6 +80,17 @@ describe('BookingView free seats (cached per date)', () => {
     expect(numbers(view, T0 + 10 * 60_000)).toEqual([1, 2]);
   });
 
+  it('keeps a re-held seat taken when the expiry of its earlier hold is recorded late', () => {
+    const view = viewWithSchedule();
+    hold(view, 'r1', 2, T0 + 60_000);
+    // r1 lapsed unrecorded; r2 holds the seat; then the expiry process records r1's end.
+    hold(view, 'r2', 2, T0 + 180_000);
+    view.apply(stored(`booking-seat-1:${DATE}:2`, 'SeatHoldExpired', { reservationId: 'r1', userId: 'u', expiredAt: '' }));
+    expect(numbers(view, T0 + 120_000)).toEqual([1, 3]);
+    expect(numbers(view, T0 + 180_000)).toEqual([1, 2, 3]);
+    expect(view.isTaken(1, DATE, 2, T0 + 120_000)).toBe(true);
+  });
+
   it('lists a date only while it has a free seat', () => {
     const view = viewWithSchedule();
     expect(view.availableDates(1, '2026-12-01', T0)).toEqual([DATE]);

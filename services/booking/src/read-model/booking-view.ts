@@ -35,6 +35,8 @@ export interface PaymentRecord {
 interface Schedule {
   /** Seats in seat-number order with their price. */
   seats: SeatSpec[];
+  /** Per seat (same order): 0 when free, the hold's deadline (ms) when held, Infinity when sold. */
+  takenUntil: Float64Array;
   /** Bumped by every seat event of this date: the cached free list is valid only for its version. */
   version: number;
   free?: { version: number; validUntil: number; seats: SeatSpec[] };
@@ -67,7 +69,9 @@ export class BookingView {
         break;
       case 'ScheduleAdded': {
         const seats = [...event.data.seats].sort((a, b) => a.seatNumber - b.seatNumber);
-        this.concerts.get(event.data.concertId)?.schedules.set(event.data.date, { seats, version: 0 });
+        this.concerts
+          .get(event.data.concertId)
+          ?.schedules.set(event.data.date, { seats, takenUntil: new Float64Array(seats.length), version: 0 });
         break;
       }
       case 'SeatHeld': {
@@ -87,7 +91,7 @@ export class BookingView {
         };
         this.reservations.set(d.reservationId, record);
         this.seatHolder.set(seatKey(d.concertId, d.date, d.seatNumber), record);
-        this.touch(d.concertId, d.date);
+        this.touch(d.concertId, d.date, d.seatNumber, record.expiresAtMs);
         this.openHolds.add(d.reservationId);
         break;
       }
@@ -99,7 +103,10 @@ export class BookingView {
         break;
       case 'SeatSold': {
         const record = this.close(event.data.reservationId, 'CONFIRMED');
-        if (record) this.sold.add(seatKey(record.concertId, record.date, record.seatNumber));
+        if (record) {
+          this.sold.add(seatKey(record.concertId, record.date, record.seatNumber));
+          this.touch(record.concertId, record.date, record.seatNumber, Number.POSITIVE_INFINITY);
+        }
         break;
       }
       case 'PaymentStarted': {
@@ -128,19 +135,25 @@ export class BookingView {
     this.position = stored.position;
   }
 
-  private touch(concertId: number, date: string): void {
+  /** A seat of this date changed: its cached free list is stale, and the seat is taken until `takenUntil`. */
+  private touch(concertId: number, date: string, seatNumber: number, takenUntil?: number): void {
     const schedule = this.concerts.get(concertId)?.schedules.get(date);
-    if (schedule) schedule.version += 1;
+    if (!schedule) return;
+    schedule.version += 1;
+    const i = takenUntil === undefined ? -1 : seatIndex(schedule.seats, seatNumber);
+    if (i >= 0 && schedule.takenUntil[i] !== Number.POSITIVE_INFINITY) schedule.takenUntil[i] = takenUntil as number;
   }
 
   private close(reservationId: string, status: ReservationRecord['status']): ReservationRecord | undefined {
     const record = this.reservations.get(reservationId);
     if (!record) return undefined;
-    this.touch(record.concertId, record.date);
     record.status = status;
     this.openHolds.delete(reservationId);
     const key = seatKey(record.concertId, record.date, record.seatNumber);
-    if (this.seatHolder.get(key) === record) this.seatHolder.delete(key);
+    const holder = this.seatHolder.get(key) === record;
+    if (holder) this.seatHolder.delete(key);
+    // The seat is free again only if this hold was its latest one.
+    this.touch(record.concertId, record.date, record.seatNumber, holder ? 0 : undefined);
     return record;
   }
 
@@ -177,16 +190,8 @@ export class BookingView {
   seatPrice(concertId: number, date: string, seatNumber: number): number | undefined {
     const seats = this.concerts.get(concertId)?.schedules.get(date)?.seats;
     if (!seats) return undefined;
-    // Seats are kept in seat-number order: a hall of ten thousand is searched in fourteen steps.
-    let [lo, hi] = [0, seats.length - 1];
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const n = seats[mid].seatNumber;
-      if (n === seatNumber) return seats[mid].price;
-      if (n < seatNumber) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const i = seatIndex(seats, seatNumber);
+    return i >= 0 ? seats[i].price : undefined;
   }
 
   hasSchedule(concertId: number, date: string): boolean {
@@ -199,7 +204,7 @@ export class BookingView {
     if (!concert) return undefined;
     const schedule = concert.schedules.get(date);
     if (!schedule || date < new Date(now).toISOString().slice(0, 10)) return [];
-    return this.freeSeats(concertId, date, schedule, now);
+    return this.freeSeats(schedule, now);
   }
 
   /**
@@ -207,18 +212,18 @@ export class BookingView {
    * deadline, whichever comes first: the hot read of an on-sale costs a lookup, not a scan.
    * The returned list is shared: callers must not change it.
    */
-  private freeSeats(concertId: number, date: string, schedule: Schedule, now: number): SeatSpec[] {
+  private freeSeats(schedule: Schedule, now: number): SeatSpec[] {
     const cached = schedule.free;
     if (cached && cached.version === schedule.version && now < cached.validUntil) return cached.seats;
+    // One pass over a number per seat: during an on-sale every hold and sale invalidates the list.
     let validUntil = Number.POSITIVE_INFINITY;
-    const seats = schedule.seats.filter((s) => {
-      const key = seatKey(concertId, date, s.seatNumber);
-      if (this.sold.has(key)) return false;
-      const holder = this.seatHolder.get(key);
-      if (!holder || now >= holder.expiresAtMs) return true;
-      validUntil = Math.min(validUntil, holder.expiresAtMs);
-      return false;
-    });
+    const seats: SeatSpec[] = [];
+    const taken = schedule.takenUntil;
+    for (let i = 0; i < taken.length; i++) {
+      const until = taken[i];
+      if (until <= now) seats.push(schedule.seats[i]);
+      else if (until < validUntil) validUntil = until;
+    }
     schedule.free = { version: schedule.version, validUntil, seats };
     return seats;
   }
@@ -228,7 +233,7 @@ export class BookingView {
     const concert = this.concerts.get(concertId);
     if (!concert) return undefined;
     return [...concert.schedules.entries()]
-      .filter(([date, schedule]) => date >= today && this.freeSeats(concertId, date, schedule, now).length > 0)
+      .filter(([date, schedule]) => date >= today && this.freeSeats(schedule, now).length > 0)
       .map(([date]) => date)
       .sort();
   }
@@ -246,4 +251,17 @@ export class BookingView {
       price: record.price,
     };
   }
+}
+
+/** Index of a seat in a list kept in seat-number order, -1 if absent: a hall of ten thousand in fourteen steps. */
+function seatIndex(seats: readonly SeatSpec[], seatNumber: number): number {
+  let [lo, hi] = [0, seats.length - 1];
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const n = seats[mid].seatNumber;
+    if (n === seatNumber) return mid;
+    if (n < seatNumber) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

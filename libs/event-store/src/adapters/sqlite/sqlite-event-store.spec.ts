@@ -138,3 +138,83 @@ describe('sqlite: a store created with the earlier schema (event ids unique acro
     }
   });
 });
+
+describe('sqlite: streams kept in memory', () => {
+  it('reads a cached stream as the file holds it: after appends, conflicts, replays, reads racing a commit, eviction', async () => {
+    const { store, dir, cleanup } = tempStore();
+    try {
+      const streams = Array.from({ length: 40 }, (_, i) => `cache-${i}`);
+      const revisions = new Map<string, number>();
+      let id = 0;
+      const later = (ms: number) => new Promise((resolve) => (ms ? setTimeout(resolve, ms) : setImmediate(resolve)));
+      for (let round = 0; round < 36; round++) {
+        // Appends to every stream at once (one batch), with reads of the same streams while they commit.
+        const appends = streams.map((s, i) => {
+          const current = revisions.get(s) ?? -1;
+          const events = Array.from({ length: 1 + ((i + round) % 3) }, () => event(`c${id++}`, round));
+          return store.append(s, events, current === -1 ? 'no_stream' : current).then((r) => revisions.set(s, r.nextRevision));
+        });
+        const racing = streams.filter((_, i) => i % 4 === round % 4).map((s, i) => later(i % 3).then(() => store.readStream(s)));
+        // A stale expected revision conflicts and changes nothing; a retried append is recognised.
+        const stale = store.append(streams[round % streams.length], [event(`stale${round}`)], 'no_stream').catch((e) => e);
+        await Promise.all([...appends, ...racing]);
+        expect(await stale).toBeInstanceOf(Error);
+      }
+      const fresh = new SqliteEventStore(join(dir, 'events.db'), { pollIntervalMs: 1_000 });
+      try {
+        for (const s of streams) {
+          const fromFile = await fresh.readStream(s);
+          expect(await store.readStream(s)).toEqual(fromFile);
+          expect(await store.readStream(s, 5)).toEqual(fromFile.filter((e) => e.revision >= 5));
+          // Streams past the in-memory limit (64 events) are read from the file: still the same.
+          expect(fromFile.length).toBeGreaterThan(64);
+        }
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a read between a commit and its reply caches the new events once', async () => {
+    const { store, dir, cleanup } = tempStore();
+    const look = new Database(join(dir, 'events.db'), { readonly: true });
+    try {
+      await store.append('raced', [event('r0')], 'no_stream');
+      const appended = store.append('raced', [event('r1'), event('r2')], 0);
+      await new Promise((resolve) => setImmediate(resolve)); // the batch has gone to the writer
+      // Hold this thread until the writer has committed, then read before its reply is handled.
+      const count = look.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM events WHERE stream_id = 'raced'");
+      const deadline = Date.now() + 10_000;
+      while (count.get()?.n !== 3 && Date.now() < deadline) {
+        /* the writer thread commits meanwhile */
+      }
+      const during = store.readStream('raced');
+      await appended;
+      expect((await during).map((e) => e.id)).toEqual(['r0', 'r1', 'r2']);
+      expect((await store.readStream('raced')).map((e) => e.revision)).toEqual([0, 1, 2]);
+      await store.append('raced', [event('r3')], 2);
+      expect((await store.readStream('raced')).map((e) => e.id)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    } finally {
+      look.close();
+      await cleanup();
+    }
+  });
+
+  it('hands out parsed copies, and a stream read before it existed is written through', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      expect(await store.readStream('late')).toEqual([]);
+      await store.append('late', [event('l1', 1)], 'no_stream');
+      const [first] = await store.readStream('late');
+      expect(first).toMatchObject({ id: 'l1', revision: 0, data: { n: 1 } });
+      (first.data as { n: number }).n = 99;
+      expect((await store.readStream('late'))[0].data).toEqual({ id: 'l1', n: 1, nested: { list: [1, 2] } });
+      await store.append('late', [event('l2', 2)], 0);
+      expect((await store.readStream('late')).map((e) => e.id)).toEqual(['l1', 'l2']);
+    } finally {
+      await cleanup();
+    }
+  });
+});

@@ -52,6 +52,10 @@ interface CommittedPage {
 
 /** Committed batches kept for live subscribers, so a subscriber that keeps up never reads its events back. */
 const RECENT_PAGES = 16;
+/** Streams kept in memory (least recently used out) while this process is alone on the file. */
+const CACHED_STREAMS = 8_192;
+/** A longer stream is read from the file each time rather than held in memory. */
+const CACHED_STREAM_MAX_EVENTS = 64;
 
 export interface SqliteEventStoreOptions {
   /** Poll for events written by other processes sharing the file (ms); off by default. */
@@ -80,6 +84,12 @@ export class SqliteEventStore implements EventStore {
   private recent: CommittedPage[] = [];
   /** The store's head as this process last saw it commit. */
   private head: number;
+  /**
+   * Recently read or written streams as stored rows, in least-recently-used order (only while no other
+   * process writes the file: then every append passes through here). A command's read of its own stream
+   * costs no query; each read still parses its own copy of the events.
+   */
+  private readonly streams = new Map<string, Row[]>();
 
   constructor(
     readonly file: string,
@@ -179,31 +189,33 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Keeps the batch's new events, built from what was appended (no read back, no JSON parse), for
-   * the subscribers that are at `before`. Kept only when they are provably all of (before, after]
-   * and no other process writes the file (it would interleave positions this process never sees).
+   * Keeps the batch's new events, built from what was appended (no read back, no JSON parse), for the
+   * cached streams and for the subscribers that are at `before`. Kept only while no other process writes
+   * the file (it would interleave positions this process never sees), and pages only when they are
+   * provably all of (before, after].
    */
   private remember(batch: PendingAppend[], reply: WriterReply & { type: 'committed' }): void {
     this.head = Math.max(this.head, reply.after);
-    if (this.options.pollIntervalMs || this.subscriptions.size === 0) return;
+    if (this.options.pollIntervalMs) return;
     const events: StoredEvent[] = [];
     batch.forEach((p, i) => {
       const outcome = reply.outcomes[i];
       if (!outcome.ok || outcome.replayed) return;
       const first = p.events.length - 1;
-      p.events.forEach((e, j) => {
-        events.push({
-          id: e.id,
-          type: e.type,
-          version: e.version,
-          data: e.data,
-          metadata: e.metadata,
-          streamId: p.streamId,
-          revision: outcome.nextRevision - first + j,
-          position: outcome.position - first + j,
-        });
-      });
+      const appended = p.events.map((e, j): StoredEvent => ({
+        id: e.id,
+        type: e.type,
+        version: e.version,
+        data: e.data,
+        metadata: e.metadata,
+        streamId: p.streamId,
+        revision: outcome.nextRevision - first + j,
+        position: outcome.position - first + j,
+      }));
+      this.extendCachedStream(p.streamId, appended);
+      for (const e of appended) events.push(e);
     });
+    if (this.subscriptions.size === 0) return;
     if (events.length !== reply.after - reply.before) {
       this.recent = [];
       return;
@@ -211,6 +223,31 @@ export class SqliteEventStore implements EventStore {
     events.sort((a, b) => a.position - b.position);
     this.recent.push({ before: reply.before, after: reply.after, events });
     if (this.recent.length > RECENT_PAGES) this.recent.shift();
+  }
+
+  /** Adds committed events to a cached stream; a stream that no longer lines up is dropped and read again. */
+  private extendCachedStream(streamId: string, appended: StoredEvent[]): void {
+    const cached = this.streams.get(streamId);
+    if (!cached) return;
+    const last = cached.length ? cached[cached.length - 1].revision : -1;
+    // A read that ran after the commit but before this reply already holds these events.
+    if (last >= appended[appended.length - 1].revision) return;
+    if (last + 1 !== appended[0].revision || cached.length + appended.length > CACHED_STREAM_MAX_EVENTS) {
+      this.streams.delete(streamId);
+      return;
+    }
+    for (const e of appended) {
+      cached.push({
+        position: e.position,
+        stream_id: streamId,
+        revision: e.revision,
+        id: e.id,
+        type: e.type,
+        version: e.version,
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata),
+      });
+    }
   }
 
   /** The committed batch that starts right after `after`, if it is still kept (an empty one at the head). */
@@ -232,7 +269,21 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamId: string, fromRevision = 0): Promise<StoredEvent[]> {
-    return this.stmts.readStream.all(streamId, fromRevision).map(toEvent);
+    if (this.options.pollIntervalMs) return this.stmts.readStream.all(streamId, fromRevision).map(toEvent);
+    let rows = this.streams.get(streamId);
+    if (rows) {
+      this.streams.delete(streamId);
+      this.streams.set(streamId, rows);
+    } else {
+      rows = this.stmts.readStream.all(streamId, 0);
+      if (rows.length <= CACHED_STREAM_MAX_EVENTS) {
+        this.streams.set(streamId, rows);
+        if (this.streams.size > CACHED_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
+      }
+    }
+    const events: StoredEvent[] = [];
+    for (const r of rows) if (r.revision >= fromRevision) events.push(toEvent(r));
+    return events;
   }
 
   async readAll(after: number, limit: number): Promise<StoredEvent[]> {
