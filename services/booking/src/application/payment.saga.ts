@@ -9,20 +9,23 @@ import {
   ReleaseTokenRequest,
   seatStream,
   WalletPatterns,
+  SeatEvent,
   WalletMovementReply,
   DebitRequest,
   RefundRequest,
 } from '@concert/contracts';
-import { execute, load } from '@concert/event-store';
+import { execute, Handled, load } from '@concert/event-store';
 import { MESSAGE_BUS, MessageBus } from '@concert/bus';
 import { PaymentCommand, paymentDecider, PaymentState } from '../domain/payment.decider';
-import { seatDecider } from '../domain/seat.decider';
+import { seatDecider, SeatState } from '../domain/seat.decider';
 import { BookingRuntime } from './booking.runtime';
 import { ownReservation } from './reservation.handlers';
 
 /** A saga older than this with no outcome is taken to have lost its process, and is resumed. */
 const STALE_MS = 5_000;
 const RECOVERY_INTERVAL_MS = 2_000;
+/** A hold with less time left than this is confirmed before the buyer's queue slot is released. */
+const RELEASE_WITH_SALE_MARGIN_MS = 10_000;
 
 /**
  * check hold → debit wallet → confirm seat → release the queue token → completed. Its progress
@@ -53,7 +56,17 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
   async pay(userId: string, reservationId: string): Promise<PaymentReply> {
     const record = ownReservation(this.runtime, reservationId, userId);
     const stream = paymentStream(reservationId);
-    return this.runtime.locks.run(stream, async () => {
+    // The buyer hears the answer once the sale is durable; the saga records its completion under the lock
+    // after that (a retry waits for it). Should that last step fail, recovery completes it with the same answer.
+    let answerGiven = false;
+    let answer!: (reply: PaymentReply) => void;
+    const answered = new Promise<PaymentReply>((resolve) => {
+      answer = (r) => {
+        answerGiven = true;
+        resolve(r);
+      };
+    });
+    const done = this.runtime.locks.run(stream, async () => {
       const { state } = await load(this.runtime.store, stream, paymentDecider);
       if (state.status === 'Completed') return reply(state);
       if (state.status !== 'Started') {
@@ -77,18 +90,27 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
           now,
         });
       }
-      return this.run(stream);
+      return this.run(stream, answer);
     });
+    done.catch((err: unknown) => {
+      if (answerGiven)
+        this.runtime.logger.warn(`payment of ${reservationId} answered, completion left to recovery: ${String(err)}`);
+    });
+    return Promise.race([answered, done]);
   }
 
-  /** The answer of a payment that completed for this reservation, if one did. */
+  /** The answer of a payment that completed for this reservation, if one did (after a saga still running on it). */
   async completedReply(reservationId: string): Promise<PaymentReply | undefined> {
-    const { state } = await load(this.runtime.store, paymentStream(reservationId), paymentDecider);
+    const stream = paymentStream(reservationId);
+    const { state } = await this.runtime.locks.run(stream, () => load(this.runtime.store, stream, paymentDecider));
     return state.status === 'Completed' ? reply(state) : undefined;
   }
 
-  /** Drives a started payment to its end. Call under the payment stream's lock. */
-  private async run(stream: string): Promise<PaymentReply> {
+  /**
+   * Drives a started payment to its end. Call under the payment stream's lock. `answer` hears the reply as
+   * soon as the seat is sold and the queue slot released; the completion is recorded after that.
+   */
+  private async run(stream: string, answer?: (reply: PaymentReply) => void): Promise<PaymentReply> {
     const { state } = await load(this.runtime.store, stream, paymentDecider);
     if (state.status === 'Completed') return reply(state);
     if (state.status !== 'Started') {
@@ -111,21 +133,31 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       await this.step(stream, { type: 'FailPayment', paymentId, reason: 'INSUFFICIENT_BALANCE', now: this.runtime.clock.now() });
       throw err;
     }
+    // Once the debit holds, the sale is all but certain: the queue slot is released in the same commit as
+    // the seat, unless the hold is close to its deadline (a lapse would refund, and the buyer keeps the slot).
+    const now = this.runtime.clock.now();
+    const hold = this.runtime.view.reservations.get(reservationId);
+    const together = hold?.status === 'HELD' && hold.expiresAtMs - now.getTime() > RELEASE_WITH_SALE_MARGIN_MS;
+    const releasing = together ? this.releaseToken(userId) : undefined;
+    let sold: Handled<SeatState, SeatEvent>;
     try {
-      const now = this.runtime.clock.now();
-      const sold = await this.runtime.locks.run(seatStreamId, () =>
+      sold = await this.runtime.locks.run(seatStreamId, () =>
         execute(this.runtime.store, seatStreamId, seatDecider, { type: 'ConfirmSale', reservationId, paymentId, now }, { now }),
       );
       if (sold.appended) await this.runtime.catchUp(sold.appended.position);
     } catch (err) {
+      await releasing;
       if (!DomainError.is(err, ErrorCode.ReservationExpired)) throw err;
       await this.bus.request<WalletMovementReply>(WalletPatterns.refund, { userId, paymentId } satisfies RefundRequest);
       await this.step(stream, { type: 'RecordRefund', paymentId, now: this.runtime.clock.now() });
       throw err;
     }
     // Released before the completion is recorded, so a crash in between resumes the release too.
-    await this.releaseToken(userId);
-    const completed = await this.step(stream, { type: 'CompletePayment', paymentId, now: this.runtime.clock.now() });
+    await (releasing ?? this.releaseToken(userId));
+    // The time of the sale, also when a resumed saga finds the seat already sold: every answer is the same.
+    const paidAt = sold.state.status === 'Sold' ? sold.state.soldAt : now.toISOString();
+    answer?.({ paymentId, reservationId, userId, amount, status: 'COMPLETED', paidAt });
+    const completed = await this.step(stream, { type: 'CompletePayment', paymentId, now: this.runtime.clock.now(), paidAt });
     if (completed.status !== 'Completed') throw new DomainError(ErrorCode.Internal, 'Payment did not complete');
     return reply(completed);
   }

@@ -70,6 +70,12 @@ describe('payment decider', () => {
         .then([completed()]);
     });
 
+    it('records the given time of the sale as paidAt, the time it is recorded otherwise', () => {
+      given([started()])
+        .when({ type: 'CompletePayment', paymentId: p1, now: t(7), paidAt: t(2).toISOString() })
+        .then([completed()]);
+    });
+
     it('is a no-op for another payment id or a payment that already ended', () => {
       given([started()])
         .when({ type: 'CompletePayment', paymentId: p2, now: t(2) })

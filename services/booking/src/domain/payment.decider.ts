@@ -27,7 +27,8 @@ export type PaymentState =
   | ({ status: 'Refunded' } & PaymentInfo);
 
 export type StartPayment = { type: 'StartPayment'; now: Date } & PaymentInfo;
-export type CompletePayment = { type: 'CompletePayment'; paymentId: string; now: Date };
+/** `paidAt`: when the seat was sold (the payment's answer carries it before this is recorded); `now` if not given. */
+export type CompletePayment = { type: 'CompletePayment'; paymentId: string; now: Date; paidAt?: string };
 export type FailPayment = { type: 'FailPayment'; paymentId: string; reason: PaymentFailureReason; now: Date };
 export type RecordRefund = { type: 'RecordRefund'; paymentId: string; now: Date };
 export type PaymentCommand = StartPayment | CompletePayment | FailPayment | RecordRefund;
@@ -67,7 +68,7 @@ export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent>
             reservationId: state.reservationId,
             userId: state.userId,
             amount: state.amount,
-            paidAt: command.now.toISOString(),
+            paidAt: command.paidAt ?? command.now.toISOString(),
           },
         };
         return [completed];

@@ -13,7 +13,7 @@ import { Decider } from '@concert/event-store';
 export type SeatState =
   | { status: 'Free' }
   | { status: 'Held'; hold: HoldData }
-  | { status: 'Sold'; reservationId: string; userId: string; paymentId: string };
+  | { status: 'Sold'; reservationId: string; userId: string; paymentId: string; soldAt: string };
 
 export type HoldSeat = {
   type: 'HoldSeat';
@@ -120,6 +120,7 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
           reservationId: event.data.reservationId,
           userId: event.data.userId,
           paymentId: event.data.paymentId,
+          soldAt: event.data.soldAt,
         };
       default:
         return state;
