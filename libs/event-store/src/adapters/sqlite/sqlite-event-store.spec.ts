@@ -218,3 +218,39 @@ describe('sqlite: streams kept in memory', () => {
     }
   });
 });
+
+describe('sqlite: batches in flight', () => {
+  it('answers each append of overlapping batches with its own position, in the order sent, and close waits for all', async () => {
+    const { store, dir, cleanup } = tempStore();
+    let closed = false;
+    try {
+      const results: Promise<{ id: string; position: number; nextRevision: number }>[] = [];
+      // Waves of appends on successive turns: while one batch commits the next is already with the writer.
+      for (let wave = 0; wave < 12; wave++) {
+        for (let i = 0; i < 1 + (wave % 4) * 7; i++) {
+          const id = `w${wave}-${i}`;
+          results.push(store.append(`wave-${wave}-${i}`, [event(id, wave)], 'no_stream').then((r) => ({ id, ...r })));
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const last = store.append('wave-last', [event('last')], 'no_stream');
+      await store.close();
+      closed = true;
+      expect(await last).toMatchObject({ nextRevision: 0 });
+      const answered = await Promise.all(results);
+      const db = new Database(join(dir, 'events.db'), { readonly: true });
+      try {
+        const rows = db.prepare('SELECT position, id FROM events ORDER BY position').all() as { position: number; id: string }[];
+        const byPosition = new Map(rows.map((r) => [r.position, r.id]));
+        for (const a of answered) expect(byPosition.get(a.position)).toBe(a.id);
+        // Committed in the order they were sent.
+        expect(rows.map((r) => r.id)).toEqual([...answered.map((a) => a.id), 'last']);
+      } finally {
+        db.close();
+      }
+    } finally {
+      if (!closed) await cleanup();
+      else rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

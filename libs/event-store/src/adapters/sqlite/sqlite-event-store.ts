@@ -52,6 +52,8 @@ interface CommittedPage {
 
 /** Committed batches kept for live subscribers, so a subscriber that keeps up never reads its events back. */
 const RECENT_PAGES = 16;
+/** The next batch goes to the writer while the one before it commits: the writer never waits for this thread. */
+const MAX_BATCHES_IN_FLIGHT = 2;
 /** Streams kept in memory (least recently used out) while this process is alone on the file. */
 const CACHED_STREAMS = 8_192;
 /** A longer stream is read from the file each time rather than held in memory. */
@@ -66,13 +68,15 @@ export interface SqliteEventStoreOptions {
  * The embedded event store: one table, global position + unique (stream, revision).
  * Appends go to a writer thread that commits each batch of concurrent appends in one transaction
  * with synchronous=FULL: one fsync acknowledges the whole batch, and the event loop keeps serving
- * requests (and gathering the next batch) while the disk syncs. Reads use this thread's connection.
+ * requests (and gathering the next batch, which may go to the writer before the last one has committed:
+ * the writer commits them in order) while the disk syncs. Reads use this thread's connection.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly writer: Worker;
   private queue: PendingAppend[] = [];
-  private inFlight: PendingAppend[] | null = null;
+  /** Batches sent to the writer and not yet answered, oldest first (the writer commits them in order). */
+  private inFlight: PendingAppend[][] = [];
   private batchNumber = 0;
   private flushScheduled = false;
   private writerError?: Error;
@@ -136,20 +140,20 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected, resolve, reject });
-      if (!this.flushScheduled && !this.inFlight) {
+      if (!this.flushScheduled && this.inFlight.length < MAX_BATCHES_IN_FLIGHT) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Sends the queued appends as one batch; the next batch waits for this one's commit. */
+  /** Sends the queued appends as one batch, unless the writer already has two to commit. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight.length >= MAX_BATCHES_IN_FLIGHT || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.inFlight = batch;
+    this.inFlight.push(batch);
     this.batchNumber += 1;
     // Keep the process alive while a commit is pending; an idle writer must not.
     this.writer.ref();
@@ -166,8 +170,7 @@ export class SqliteEventStore implements EventStore {
 
   private onWriterReply(reply: WriterReply): void {
     if (reply.type === 'closed') return;
-    const batch = this.inFlight ?? [];
-    this.inFlight = null;
+    const batch = this.inFlight.shift() ?? [];
     if (reply.type === 'failed') {
       for (const p of batch) p.reject(new Error(`append failed: ${reply.message}`));
     } else {
@@ -182,7 +185,7 @@ export class SqliteEventStore implements EventStore {
       for (const s of this.subscriptions) s.signal();
     }
     if (this.queue.length) this.flush();
-    else {
+    if (this.inFlight.length === 0 && this.queue.length === 0) {
       this.writer.unref();
       this.drained?.();
     }
@@ -262,8 +265,8 @@ export class SqliteEventStore implements EventStore {
 
   private failWriter(err: Error): void {
     this.writerError = err;
-    for (const p of [...(this.inFlight ?? []), ...this.queue]) p.reject(err);
-    this.inFlight = null;
+    for (const p of [...this.inFlight.flat(), ...this.queue]) p.reject(err);
+    this.inFlight = [];
     this.queue = [];
     this.drained?.();
   }
@@ -352,7 +355,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
-    if (this.inFlight || this.queue.length) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.inFlight.length || this.queue.length) await new Promise<void>((resolve) => (this.drained = resolve));
     this.closed = true;
     for (const s of [...this.subscriptions]) await s.close();
     if (!this.writerError) {
