@@ -179,9 +179,13 @@ describe('sqlite: streams kept in memory', () => {
 
   it('a read between a commit and its reply caches the new events once', async () => {
     const { store, dir, cleanup } = tempStore();
-    const look = new Database(join(dir, 'events.db'), { readonly: true });
+    const look = new Database(join(dir, 'events.db'));
     try {
-      await store.append('raced', [event('r0')], 'no_stream');
+      // A stream from before this store opened (not in its memory): written straight into the file.
+      const r0 = event('r0');
+      look
+        .prepare('INSERT INTO events (stream_id, revision, id, type, version, data, metadata) VALUES (?, 0, ?, ?, 1, ?, ?)')
+        .run('raced', r0.id, r0.type, JSON.stringify(r0.data), JSON.stringify(r0.metadata));
       const appended = store.append('raced', [event('r1'), event('r2')], 0);
       await new Promise((resolve) => setImmediate(resolve)); // the batch has gone to the writer
       // Hold this thread until the writer has committed, then read before its reply is handled.
@@ -198,6 +202,26 @@ describe('sqlite: streams kept in memory', () => {
       expect((await store.readStream('raced')).map((e) => e.id)).toEqual(['r0', 'r1', 'r2', 'r3']);
     } finally {
       look.close();
+      await cleanup();
+    }
+  });
+
+  it('reads a stream it created, or read and then wrote, without a query', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const queries = jest.spyOn((store as unknown as { stmts: { readStream: { all: () => unknown } } }).stmts.readStream, 'all');
+      await store.append('created', [event('c1', 1), event('c2', 2)], 'no_stream');
+      expect((await store.readStream('created')).map((e) => [e.id, e.revision])).toEqual([
+        ['c1', 0],
+        ['c2', 1],
+      ]);
+      expect(queries).not.toHaveBeenCalled();
+      await store.readStream('other');
+      await store.append('other', [event('o1')], 'no_stream');
+      await store.append('other', [event('o2')], 0);
+      expect((await store.readStream('other')).map((e) => e.id)).toEqual(['o1', 'o2']);
+      expect(queries).toHaveBeenCalledTimes(1);
+    } finally {
       await cleanup();
     }
   });

@@ -231,7 +231,15 @@ export class SqliteEventStore implements EventStore {
   /** Adds committed events to a cached stream; a stream that no longer lines up is dropped and read again. */
   private extendCachedStream(streamId: string, appended: StoredEvent[]): void {
     const cached = this.streams.get(streamId);
-    if (!cached) return;
+    if (!cached) {
+      // A stream this append created is all here: the next command on it (a release, a debit) reads no file.
+      if (appended[0].revision === 0)
+        this.cacheStream(
+          streamId,
+          appended.map((e) => toRow(streamId, e)),
+        );
+      return;
+    }
     const last = cached.length ? cached[cached.length - 1].revision : -1;
     // A read that ran after the commit but before this reply already holds these events.
     if (last >= appended[appended.length - 1].revision) return;
@@ -239,18 +247,13 @@ export class SqliteEventStore implements EventStore {
       this.streams.delete(streamId);
       return;
     }
-    for (const e of appended) {
-      cached.push({
-        position: e.position,
-        stream_id: streamId,
-        revision: e.revision,
-        id: e.id,
-        type: e.type,
-        version: e.version,
-        data: JSON.stringify(e.data),
-        metadata: JSON.stringify(e.metadata),
-      });
-    }
+    for (const e of appended) cached.push(toRow(streamId, e));
+  }
+
+  private cacheStream(streamId: string, rows: Row[]): void {
+    if (rows.length > CACHED_STREAM_MAX_EVENTS) return;
+    this.streams.set(streamId, rows);
+    if (this.streams.size > CACHED_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
   }
 
   /** The committed batch that starts right after `after`, if it is still kept (an empty one at the head). */
@@ -279,10 +282,7 @@ export class SqliteEventStore implements EventStore {
       this.streams.set(streamId, rows);
     } else {
       rows = this.stmts.readStream.all(streamId, 0);
-      if (rows.length <= CACHED_STREAM_MAX_EVENTS) {
-        this.streams.set(streamId, rows);
-        if (this.streams.size > CACHED_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
-      }
+      this.cacheStream(streamId, rows);
     }
     const events: StoredEvent[] = [];
     for (const r of rows) if (r.revision >= fromRevision) events.push(toEvent(r));
@@ -372,6 +372,20 @@ export class SqliteEventStore implements EventStore {
 /** The smallest string greater than every string starting with `prefix`. */
 function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/** An appended event as its row reads back. */
+function toRow(streamId: string, e: StoredEvent): Row {
+  return {
+    position: e.position,
+    stream_id: streamId,
+    revision: e.revision,
+    id: e.id,
+    type: e.type,
+    version: e.version,
+    data: JSON.stringify(e.data),
+    metadata: JSON.stringify(e.metadata),
+  };
 }
 
 function toEvent(r: Row): StoredEvent {
