@@ -89,11 +89,11 @@ export class SqliteEventStore implements EventStore {
   /** The store's head as this process last saw it commit. */
   private head: number;
   /**
-   * Recently read or written streams as stored rows, in least-recently-used order (only while no other
-   * process writes the file: then every append passes through here). A command's read of its own stream
-   * costs no query; each read still parses its own copy of the events.
+   * Recently read or written streams, in least-recently-used order (only while no other process writes
+   * the file: then every append passes through here): rows as read, events as appended. A command's read
+   * of its own stream costs no query; each read still gets its own copy of the events.
    */
-  private readonly streams = new Map<string, Row[]>();
+  private readonly streams = new Map<string, CachedEvent[]>();
 
   constructor(
     readonly file: string,
@@ -233,11 +233,7 @@ export class SqliteEventStore implements EventStore {
     const cached = this.streams.get(streamId);
     if (!cached) {
       // A stream this append created is all here: the next command on it (a release, a debit) reads no file.
-      if (appended[0].revision === 0)
-        this.cacheStream(
-          streamId,
-          appended.map((e) => toRow(streamId, e)),
-        );
+      if (appended[0].revision === 0) this.cacheStream(streamId, appended);
       return;
     }
     const last = cached.length ? cached[cached.length - 1].revision : -1;
@@ -247,10 +243,10 @@ export class SqliteEventStore implements EventStore {
       this.streams.delete(streamId);
       return;
     }
-    for (const e of appended) cached.push(toRow(streamId, e));
+    for (const e of appended) cached.push(e);
   }
 
-  private cacheStream(streamId: string, rows: Row[]): void {
+  private cacheStream(streamId: string, rows: CachedEvent[]): void {
     if (rows.length > CACHED_STREAM_MAX_EVENTS) return;
     this.streams.set(streamId, rows);
     if (this.streams.size > CACHED_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
@@ -285,7 +281,7 @@ export class SqliteEventStore implements EventStore {
       this.cacheStream(streamId, rows);
     }
     const events: StoredEvent[] = [];
-    for (const r of rows) if (r.revision >= fromRevision) events.push(toEvent(r));
+    for (const r of rows) if (r.revision >= fromRevision) events.push(isRow(r) ? toEvent(r) : copyOf(r));
     return events;
   }
 
@@ -374,17 +370,24 @@ function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
-/** An appended event as its row reads back. */
-function toRow(streamId: string, e: StoredEvent): Row {
+/** A cached event: a row as read from the file, or an event as appended (copied only when read). */
+type CachedEvent = Row | StoredEvent;
+
+function isRow(e: CachedEvent): e is Row {
+  return 'stream_id' in e;
+}
+
+/** An appended event as a read from the file would give it: data and metadata through JSON, as stored. */
+function copyOf(e: StoredEvent): StoredEvent {
   return {
-    position: e.position,
-    stream_id: streamId,
-    revision: e.revision,
     id: e.id,
     type: e.type,
     version: e.version,
-    data: JSON.stringify(e.data),
-    metadata: JSON.stringify(e.metadata),
+    data: JSON.parse(JSON.stringify(e.data)),
+    metadata: JSON.parse(JSON.stringify(e.metadata)),
+    streamId: e.streamId,
+    revision: e.revision,
+    position: e.position,
   };
 }
 
