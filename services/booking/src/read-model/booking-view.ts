@@ -55,7 +55,7 @@ interface Concert {
 export class BookingView {
   private readonly concerts = new Map<number, Concert>();
   private readonly seatHolder = new Map<string, ReservationRecord>();
-  private readonly sold = new Set<string>();
+  private seatsSold = 0;
   readonly reservations = new Map<string, ReservationRecord>();
   readonly openHolds = new Set<string>();
   readonly payments = new Map<string, PaymentRecord>();
@@ -103,9 +103,8 @@ export class BookingView {
         break;
       case 'SeatSold': {
         const record = this.close(event.data.reservationId, 'CONFIRMED');
-        if (record) {
-          this.sold.add(seatKey(record.concertId, record.date, record.seatNumber));
-          this.touch(record.concertId, record.date, record.seatNumber, Number.POSITIVE_INFINITY);
+        if (record && this.touch(record.concertId, record.date, record.seatNumber, Number.POSITIVE_INFINITY)) {
+          this.seatsSold += 1;
         }
         break;
       }
@@ -135,13 +134,19 @@ export class BookingView {
     this.position = stored.position;
   }
 
-  /** A seat of this date changed: its cached free list is stale, and the seat is taken until `takenUntil`. */
-  private touch(concertId: number, date: string, seatNumber: number, takenUntil?: number): void {
+  /**
+   * A seat of this date changed: its cached free list is stale, and the seat is taken until `takenUntil`
+   * (a sold seat stays sold). True when the seat's value was written.
+   */
+  private touch(concertId: number, date: string, seatNumber: number, takenUntil?: number): boolean {
     const schedule = this.concerts.get(concertId)?.schedules.get(date);
-    if (!schedule) return;
+    if (!schedule) return false;
     schedule.version += 1;
-    const i = takenUntil === undefined ? -1 : seatIndex(schedule.seats, seatNumber);
-    if (i >= 0 && schedule.takenUntil[i] !== Number.POSITIVE_INFINITY) schedule.takenUntil[i] = takenUntil as number;
+    if (takenUntil === undefined) return false;
+    const i = seatIndex(schedule.seats, seatNumber);
+    if (i < 0 || schedule.takenUntil[i] === Number.POSITIVE_INFINITY) return false;
+    schedule.takenUntil[i] = takenUntil;
+    return true;
   }
 
   private close(reservationId: string, status: ReservationRecord['status']): ReservationRecord | undefined {
@@ -166,17 +171,17 @@ export class BookingView {
 
   /** Sold, or held and not yet past its deadline, as of `now`. */
   isTaken(concertId: number, date: string, seatNumber: number, now: number): boolean {
-    const key = seatKey(concertId, date, seatNumber);
-    if (this.sold.has(key)) return true;
-    const holder = this.seatHolder.get(key);
-    return holder !== undefined && now < holder.expiresAtMs;
+    const schedule = this.concerts.get(concertId)?.schedules.get(date);
+    if (!schedule) return false;
+    const i = seatIndex(schedule.seats, seatNumber);
+    return i >= 0 && now < schedule.takenUntil[i];
   }
 
   /** Catalog and sales totals (the audit's rebuild summary). */
   totals(): { concerts: number; dates: number; seatsSold: number } {
     let dates = 0;
     for (const concert of this.concerts.values()) dates += concert.schedules.size;
-    return { concerts: this.concerts.size, dates, seatsSold: this.sold.size };
+    return { concerts: this.concerts.size, dates, seatsSold: this.seatsSold };
   }
 
   hasConcert(concertId: number): boolean {
