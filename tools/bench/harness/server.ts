@@ -105,7 +105,7 @@ async function spawnNode(
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(workDir, `${options.name}.log`);
   const log = openSync(logFile, 'a');
-  const nodeArgs = [...START_FLAGS, '-r', REGISTER];
+  const nodeArgs = [...START_FLAGS, ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '-r', REGISTER];
   const profileBase = options.profileDir ? join(options.profileDir, options.name) : undefined;
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });

@@ -76,6 +76,8 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
 
   let wallS = 0;
   let rssMiB = 0;
+  let serverCpuMs = 0;
+  let driverCpuMs = 0;
   let warmupCompleted = 0;
   try {
     const admin = new HttpDriver(server.url, 1);
@@ -89,9 +91,12 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
     conflicts = 0;
     failures.clear();
     const started = Date.now();
-    ({ rssMiB } = await server.measure('purchase', () =>
+    const driverBefore = process.cpuUsage();
+    ({ rssMiB, cpuMs: serverCpuMs } = await server.measure('purchase', () =>
       forEachBounded(buyers, CONCURRENT_BUYERS, (i) => buy(warmup + i), Date.now() + 10 * 60_000),
     ));
+    const driverCpu = process.cpuUsage(driverBefore);
+    driverCpuMs = (driverCpu.user + driverCpu.system) / 1000;
     wallS = (Date.now() - started) / 1000;
   } finally {
     driver.close();
@@ -134,6 +139,9 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
       `per step p50/p99 ms: ${steps}`,
       `whole flow p50/p99: ${flow.percentile(50).toFixed(0)}/${flow.percentile(99).toFixed(0)} ms; ${conflicts} seat conflicts (409) retried`,
       `${dates.length} dates × ${SEATS_PER_DATE} seats`,
+      `CPU per purchase: server ${((serverCpuMs * 1000) / Math.max(1, completed)).toFixed(0)} µs ` +
+        `(${((serverCpuMs / (wallS * 1000)) * 100).toFixed(0)} % of a core), load generator ` +
+        `${((driverCpuMs * 1000) / Math.max(1, completed)).toFixed(0)} µs (${((driverCpuMs / (wallS * 1000)) * 100).toFixed(0)} % of a core)`,
     ],
   };
 }
