@@ -67,7 +67,12 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       };
     });
     const done = this.runtime.locks.run(stream, async () => {
-      const { state } = await load(this.runtime.store, stream, paymentDecider);
+      // A reservation with no payment folded here has no payment stream yet (the lock makes this process's
+      // view current): nothing to read. Another instance's payment would make StartPayment's append conflict.
+      const firstTry = !this.runtime.view.payments.has(reservationId);
+      const { state } = firstTry
+        ? { state: paymentDecider.initialState() }
+        : await load(this.runtime.store, stream, paymentDecider);
       if (state.status === 'Completed') return reply(state);
       if (state.status !== 'Started') {
         const now = this.runtime.clock.now();
@@ -76,19 +81,30 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
           seat.state.status === 'Held' && seat.state.hold.reservationId === reservationId && seat.state.hold.userId === userId
             ? seat.state.hold
             : undefined;
-        if (!hold) {
-          throw new DomainError(record.status === 'CANCELLED' ? ErrorCode.ReservationNotActive : ErrorCode.ReservationExpired);
+        if (!hold || now.getTime() >= Date.parse(hold.expiresAt)) {
+          // No usable hold: unless the stream holds a payment this view has not folded yet (another instance's).
+          if (firstTry) {
+            const stored = (await load(this.runtime.store, stream, paymentDecider)).state;
+            if (stored.status === 'Completed') return reply(stored);
+            if (stored.status === 'Started') return this.run(stream, answer);
+          }
+          throw new DomainError(
+            hold || record.status !== 'CANCELLED' ? ErrorCode.ReservationExpired : ErrorCode.ReservationNotActive,
+          );
         }
-        if (now.getTime() >= Date.parse(hold.expiresAt)) throw new DomainError(ErrorCode.ReservationExpired);
-        await this.step(stream, {
-          type: 'StartPayment',
-          paymentId: randomUUID(),
-          reservationId,
-          userId,
-          amount: hold.price,
-          seatStreamId: seatStream(record.concertId, record.date, record.seatNumber),
-          now,
-        });
+        await this.step(
+          stream,
+          {
+            type: 'StartPayment',
+            paymentId: randomUUID(),
+            reservationId,
+            userId,
+            amount: hold.price,
+            seatStreamId: seatStream(record.concertId, record.date, record.seatNumber),
+            now,
+          },
+          firstTry,
+        );
       }
       return this.run(stream, answer);
     });
@@ -162,8 +178,8 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     return reply(completed);
   }
 
-  private async step(stream: string, command: PaymentCommand): Promise<PaymentState> {
-    const result = await execute(this.runtime.store, stream, paymentDecider, command, { now: command.now });
+  private async step(stream: string, command: PaymentCommand, likelyNew = false): Promise<PaymentState> {
+    const result = await execute(this.runtime.store, stream, paymentDecider, command, { now: command.now, likelyNew });
     if (result.appended) await this.runtime.catchUp(result.appended.position);
     return result.state;
   }

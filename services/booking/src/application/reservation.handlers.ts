@@ -48,7 +48,8 @@ export class HoldSeatHandler implements ICommandHandler<HoldSeatCommand, Reserva
           now,
           ttlSeconds: this.runtime.config.holdTtlSeconds,
         },
-        { now },
+        // A seat never held has no stream yet: the first hold is written without reading it.
+        { now, likelyNew: view.seatNeverHeld(concertId, date, seatNumber) },
       );
       if (result.appended) await this.runtime.catchUp(result.appended.position);
       return view.reservationView(ownReservation(this.runtime, reservationId, userId), now.getTime());

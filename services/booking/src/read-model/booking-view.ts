@@ -37,6 +37,8 @@ interface Schedule {
   seats: SeatSpec[];
   /** Per seat (same order): 0 when free, the hold's deadline (ms) when held, Infinity when sold. */
   takenUntil: Float64Array;
+  /** Per seat (same order): 1 once the seat has been held, i.e. once its stream exists. */
+  everHeld: Uint8Array;
   /** Bumped by every seat event of this date: the cached free list is valid only for its version. */
   version: number;
   free?: { version: number; validUntil: number; seats: SeatSpec[] };
@@ -69,9 +71,12 @@ export class BookingView {
         break;
       case 'ScheduleAdded': {
         const seats = [...event.data.seats].sort((a, b) => a.seatNumber - b.seatNumber);
-        this.concerts
-          .get(event.data.concertId)
-          ?.schedules.set(event.data.date, { seats, takenUntil: new Float64Array(seats.length), version: 0 });
+        this.concerts.get(event.data.concertId)?.schedules.set(event.data.date, {
+          seats,
+          takenUntil: new Float64Array(seats.length),
+          everHeld: new Uint8Array(seats.length),
+          version: 0,
+        });
         break;
       }
       case 'SeatHeld': {
@@ -91,7 +96,7 @@ export class BookingView {
         };
         this.reservations.set(d.reservationId, record);
         this.seatHolder.set(seatKey(d.concertId, d.date, d.seatNumber), record);
-        this.touch(d.concertId, d.date, d.seatNumber, record.expiresAtMs);
+        this.touch(d.concertId, d.date, d.seatNumber, record.expiresAtMs, true);
         this.openHolds.add(d.reservationId);
         break;
       }
@@ -138,12 +143,13 @@ export class BookingView {
    * A seat of this date changed: its cached free list is stale, and the seat is taken until `takenUntil`
    * (a sold seat stays sold). True when the seat's value was written.
    */
-  private touch(concertId: number, date: string, seatNumber: number, takenUntil?: number): boolean {
+  private touch(concertId: number, date: string, seatNumber: number, takenUntil?: number, held = false): boolean {
     const schedule = this.concerts.get(concertId)?.schedules.get(date);
     if (!schedule) return false;
     schedule.version += 1;
     if (takenUntil === undefined) return false;
     const i = seatIndex(schedule.seats, seatNumber);
+    if (held && i >= 0) schedule.everHeld[i] = 1;
     if (i < 0 || schedule.takenUntil[i] === Number.POSITIVE_INFINITY) return false;
     schedule.takenUntil[i] = takenUntil;
     return true;
@@ -175,6 +181,17 @@ export class BookingView {
     if (!schedule) return false;
     const i = seatIndex(schedule.seats, seatNumber);
     return i >= 0 && now < schedule.takenUntil[i];
+  }
+
+  /**
+   * No hold of this seat has been folded here: its stream most likely does not exist yet (another
+   * instance may have written one a moment ago; the append with `no_stream` is what decides).
+   */
+  seatNeverHeld(concertId: number, date: string, seatNumber: number): boolean {
+    const schedule = this.concerts.get(concertId)?.schedules.get(date);
+    if (!schedule) return false;
+    const i = seatIndex(schedule.seats, seatNumber);
+    return i >= 0 && schedule.everHeld[i] === 0;
   }
 
   /** Catalog and sales totals (the audit's rebuild summary). */

@@ -56,7 +56,8 @@ export class ChargeWalletHandler implements ICommandHandler<ChargeWalletCommand,
         walletStream(userId),
         walletDecider,
         { type: 'ChargeWallet', userId, chargeId, amount, maxAmount: this.runtime.config.maxChargeAmount, now },
-        { now },
+        // A user with no balance has no wallet stream yet: the first charge is written without reading it.
+        { now, likelyNew: !this.runtime.balances.has(userId) },
       );
       if (result.appended) await this.runtime.catchUp(result.appended.position);
       const charge = result.state.charges.get(chargeId);
