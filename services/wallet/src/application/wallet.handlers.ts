@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import {
-  BalanceReply,
-  ChargeReply,
-  DomainError,
-  ErrorCode,
-  walletStream,
-  WalletMovementReply,
-} from '@concert/contracts';
+import { BalanceReply, ChargeReply, DomainError, ErrorCode, walletStream, WalletMovementReply } from '@concert/contracts';
 import { execute } from '@concert/event-store';
 import { isUuid } from '@concert/platform';
 import { walletDecider } from '../domain/wallet.decider';
@@ -123,4 +116,3 @@ export class RefundWalletHandler implements ICommandHandler<RefundWalletCommand,
     });
   }
 }
-
