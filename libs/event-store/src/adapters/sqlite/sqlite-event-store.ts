@@ -377,14 +377,14 @@ function isRow(e: CachedEvent): e is Row {
   return 'stream_id' in e;
 }
 
-/** An appended event as a read from the file would give it: data and metadata through JSON, as stored. */
+/** An appended event as a read from the file would give it: data and metadata as JSON stored them. */
 function copyOf(e: StoredEvent): StoredEvent {
   return {
     id: e.id,
     type: e.type,
     version: e.version,
-    data: JSON.parse(JSON.stringify(e.data)),
-    metadata: JSON.parse(JSON.stringify(e.metadata)),
+    data: asStored(e.data),
+    metadata: asStored(e.metadata),
     streamId: e.streamId,
     revision: e.revision,
     position: e.position,
@@ -402,4 +402,54 @@ function toEvent(r: Row): StoredEvent {
     revision: r.revision,
     position: r.position,
   };
+}
+
+/** Not plain JSON data: the copy goes through JSON itself. */
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * A deep copy equal to `JSON.parse(JSON.stringify(value))`, about ten times faster for the plain objects,
+ * arrays, strings, finite numbers and booleans events are made of; anything else (a Date, a toJSON, a
+ * non-finite number, undefined in an array) takes the JSON round trip, so the result is the same.
+ */
+export function asStored<T>(value: T): T {
+  const copy = plainCopy(value);
+  return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(value)) : copy) as T;
+}
+
+function plainCopy(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      // JSON writes -0 as 0.
+      return Number.isFinite(value) ? (value === 0 ? 0 : value) : NOT_PLAIN;
+    case 'object': {
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i] === undefined ? NOT_PLAIN : plainCopy(value[i]);
+          if (item === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = item;
+        }
+        return out;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__') return NOT_PLAIN;
+        const field = (value as Record<string, unknown>)[key];
+        if (field === undefined) continue;
+        const copied = plainCopy(field);
+        if (copied === NOT_PLAIN) return NOT_PLAIN;
+        out[key] = copied;
+      }
+      return out;
+    }
+    default:
+      return NOT_PLAIN;
+  }
 }
