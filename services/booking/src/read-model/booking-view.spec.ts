@@ -139,3 +139,26 @@ describe('BookingView.seatPrice', () => {
     expect(view.seatPrice(3, DATE, 1)).toBeUndefined();
   });
 });
+
+describe('BookingView free seats of a date that passes', () => {
+  const midnight = Date.parse(`${DATE}T00:00:00.000Z`) + 86_400_000;
+
+  it('lists them through the last millisecond of the date (UTC) and none from midnight on, also when the clock goes back', () => {
+    const view = viewWithSchedule();
+    expect(numbers(view, midnight - 86_400_000)).toEqual([1, 2, 3]);
+    expect(numbers(view, midnight - 1)).toEqual([1, 2, 3]);
+    expect(numbers(view, midnight)).toEqual([]);
+    expect(numbers(view, midnight + 3_600_000)).toEqual([]);
+    // A clock set back (NTP) must not keep the later day.
+    expect(numbers(view, midnight - 1)).toEqual([1, 2, 3]);
+    expect(numbers(view, T0)).toEqual([1, 2, 3]);
+  });
+
+  it('knows which seats the store has a stream for: only those held at least once', () => {
+    const view = viewWithSchedule();
+    hold(view, 'r1', 2, T0 + 60_000);
+    expect([1, 2, 3].map((n) => view.seatNeverHeld(1, DATE, n))).toEqual([true, false, true]);
+    expect(view.seatNeverHeld(1, DATE, 4)).toBe(false);
+    expect(view.seatNeverHeld(1, '2026-12-25', 1)).toBe(false);
+  });
+});

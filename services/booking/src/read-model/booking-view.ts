@@ -10,6 +10,8 @@ import {
   upcast,
 } from '@concert/contracts';
 
+const DAY_MS = 86_400_000;
+
 export interface ReservationRecord {
   reservationId: string;
   userId: string;
@@ -61,6 +63,7 @@ export class BookingView {
   readonly reservations = new Map<string, ReservationRecord>();
   readonly openHolds = new Set<string>();
   readonly payments = new Map<string, PaymentRecord>();
+  private today?: { from: number; text: string };
   position = 0;
 
   apply(stored: StoredEvent): void {
@@ -225,8 +228,17 @@ export class BookingView {
     const concert = this.concerts.get(concertId);
     if (!concert) return undefined;
     const schedule = concert.schedules.get(date);
-    if (!schedule || date < new Date(now).toISOString().slice(0, 10)) return [];
+    if (!schedule || date < this.utcDay(now)) return [];
     return this.freeSeats(schedule, now);
+  }
+
+  /** `now`'s UTC date (YYYY-MM-DD), formatted once per day rather than on every seat read. */
+  private utcDay(now: number): string {
+    const day = this.today;
+    if (day && now >= day.from && now < day.from + DAY_MS) return day.text;
+    const from = now - (((now % DAY_MS) + DAY_MS) % DAY_MS);
+    this.today = { from, text: new Date(from).toISOString().slice(0, 10) };
+    return this.today.text;
   }
 
   /**
