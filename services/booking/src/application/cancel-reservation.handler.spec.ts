@@ -1,7 +1,8 @@
-import { concertStream, DomainError, ErrorCode, seatStream } from '@concert/contracts';
-import { envelope, execute, InMemoryEventStore } from '@concert/event-store';
+import { DomainError, ErrorCode, seatStream } from '@concert/contracts';
+import { execute, InMemoryEventStore } from '@concert/event-store';
 import { AppConfig, Clock } from '@concert/platform';
 import { seatDecider } from '../domain/seat.decider';
+import { appendOneSeatCatalog } from '../test/one-seat-catalog';
 import { BookingRuntime } from './booking.runtime';
 import { CancelReservationCommand, CancelReservationHandler, HoldSeatCommand, HoldSeatHandler } from './reservation.handlers';
 
@@ -19,17 +20,7 @@ describe('cancelling a hold that lapsed and was taken while the cancel waited', 
     const clock: Clock = { now: () => new Date(now) };
     const store = new InMemoryEventStore();
     const runtime = new BookingRuntime(store, { holdTtlSeconds: 60 } as AppConfig, clock);
-    await store.append(
-      concertStream(1),
-      envelope(
-        [
-          { type: 'ConcertCreated', data: { concertId: 1, title: 't', createdAt: '' } },
-          { type: 'ScheduleAdded', data: { concertId: 1, date: DATE, seats: [{ seatNumber: 1, price: 1000 }], addedAt: '' } },
-        ],
-        new Date(T0),
-      ),
-      'no_stream',
-    );
+    await appendOneSeatCatalog(store, DATE, new Date(T0));
     await runtime.onApplicationBootstrap();
     const held = await new HoldSeatHandler(runtime).execute(new HoldSeatCommand(HOLDER, 1, DATE, 1));
     now = T0 + 61_000;

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concertStream, DebitRequest, paymentStream, QueuePatterns, StoredEvent, WalletPatterns } from '@concert/contracts';
+import { DebitRequest, paymentStream, QueuePatterns, StoredEvent, WalletPatterns } from '@concert/contracts';
 import { InProcessBus } from '@concert/bus';
-import { envelope, EventStore, SqliteEventStore } from '@concert/event-store';
+import { EventStore, SqliteEventStore } from '@concert/event-store';
 import { AppConfig, Clock } from '@concert/platform';
+import { appendOneSeatCatalog } from '../test/one-seat-catalog';
 import { BookingRuntime } from './booking.runtime';
 import { PaymentSaga } from './payment.saga';
 import { HoldSeatCommand, HoldSeatHandler } from './reservation.handlers';
@@ -59,17 +60,7 @@ describe('the payment saga on a reservation it has no payment for', () => {
   }
 
   async function catalogAndHold(store: EventStore, runtime: BookingRuntime): Promise<string> {
-    await store.append(
-      concertStream(1),
-      envelope(
-        [
-          { type: 'ConcertCreated', data: { concertId: 1, title: 't', createdAt: '' } },
-          { type: 'ScheduleAdded', data: { concertId: 1, date: DATE, seats: [{ seatNumber: 1, price: 1000 }], addedAt: '' } },
-        ],
-        new Date(T0),
-      ),
-      'no_stream',
-    );
+    await appendOneSeatCatalog(store, DATE, new Date(T0));
     await runtime.catchUp();
     const held = await new HoldSeatHandler(runtime).execute(new HoldSeatCommand(BUYER, 1, DATE, 1));
     return held.reservationId;
