@@ -5,6 +5,8 @@ import { Measured, ServerProcess } from './server';
 /** The bare-Fastify ceiling, kept running for the whole run so each row can be paired with a fresh sample. */
 export interface CeilingProbe {
   sample(): Promise<CeilingSample>;
+  /** The bare server under a burst of the given shape: a fixed number of requests over fresh connections. */
+  race(connections: number, amount: number): Promise<LoadResult>;
 }
 
 export interface CeilingSample {

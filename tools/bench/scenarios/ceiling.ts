@@ -44,6 +44,9 @@ export async function startCeiling(ctx: BenchContext): Promise<Ceiling> {
         samples.push(m.rps);
         return m;
       },
+      race(connections, amount) {
+        return load({ url: server.url, connections, amount, requests });
+      },
     };
     return {
       row,

@@ -59,6 +59,15 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
     ({ result: r, rssMiB } = m);
     ceilingRps = m.ceiling?.rps;
     notes.push(efficiency(m));
+    // What the machine and the load generator can do with this burst at all: the same race against the bare server.
+    const bare = await ctx.ceiling?.race(RACE_CONNECTIONS, USERS);
+    if (bare) {
+      notes.push(
+        `the same race (${USERS} requests over ${RACE_CONNECTIONS} fresh connections) against the bare-Fastify ceiling: ` +
+          `${Math.round(bare.rps).toLocaleString('en-US')} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms ` +
+          `(this row reached ${((r.rps / bare.rps) * 100).toFixed(0)} % of that)`,
+      );
+    }
     const won = r.statuses['201'] ?? 0;
     const lost = r.statuses['409'] ?? 0;
     checks.push({
