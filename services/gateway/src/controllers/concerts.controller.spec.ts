@@ -23,3 +23,35 @@ describe('serializedSeats', () => {
     expect(JSON.parse(serializedSeats({ concertId: 2, date: '2026-12-25', seats: shared })).concertId).toBe(2);
   });
 });
+
+describe('serializedSeats built from each seat’s JSON', () => {
+  const hall = Array.from({ length: 300 }, (_, i) => ({ seatNumber: i + 1, price: 50_000 + (i % 4) * 10_000 }));
+
+  it('equals JSON.stringify for every list of the same seat objects, as the free list shrinks and grows', () => {
+    let free = [...hall];
+    for (let round = 0; round < 50; round++) {
+      const reply: AvailableSeatsReply = { concertId: 7, date: '2026-12-24', seats: free };
+      expect(serializedSeats(reply)).toBe(JSON.stringify(reply));
+      free =
+        round % 5 === 4
+          ? [...free, hall[round]].sort((a, b) => a.seatNumber - b.seatNumber)
+          : free.filter((_, i) => i % 7 !== round % 7);
+    }
+  });
+
+  it('equals JSON.stringify for seat objects new every time (a reply that crossed Kafka), and for none', () => {
+    for (let round = 0; round < 3; round++) {
+      const reply: AvailableSeatsReply = { concertId: 2, date: '2026-12-25', seats: hall.map((s) => ({ ...s })) };
+      expect(serializedSeats(reply)).toBe(JSON.stringify(reply));
+    }
+    const none: AvailableSeatsReply = { concertId: 2, date: '2026-12-26', seats: [] };
+    expect(serializedSeats(none)).toBe(JSON.stringify(none));
+  });
+
+  it('keeps the reply’s fields and their order, whatever they are', () => {
+    const seats = hall.slice(0, 3);
+    serializedSeats({ concertId: 3, date: '2026-12-24', seats: [...seats] });
+    const reordered = { seats: [...seats], date: '2026-12-27', concertId: 3 } as AvailableSeatsReply;
+    expect(serializedSeats(reordered)).toBe(JSON.stringify(reordered));
+  });
+});
