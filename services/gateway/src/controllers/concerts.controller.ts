@@ -43,8 +43,8 @@ export function serializedSeats(reply: AvailableSeatsReply): string {
 /**
  * `JSON.stringify(reply)`, built from each seat's own JSON once its objects have been seen before: during
  * an on-sale a date's list changes with every hold, and serializing its hundreds of seats again was the
- * largest single cost of a purchase (a third of this with the fragments). Seat objects that are new each
- * time (a reply that crossed Kafka) take plain `JSON.stringify`, remembering only the first seat's JSON.
+ * largest single item of the purchase profile (6.5 %; 4.6 % with the fragments). Seat objects that are new
+ * each time (a reply that crossed Kafka) take plain `JSON.stringify`, remembering only the first seat's JSON.
  */
 function seatsBody(reply: AvailableSeatsReply): string {
   const { seats } = reply;
