@@ -12,7 +12,7 @@ export interface Reply<T = any> {
  * A keep-alive HTTP/1.1 client for per-user flows (each virtual user has its own token and body),
  * with at most `connections` sockets to one loopback origin. Built on undici's pool: the load
  * generator shares the machine's two cores with the server, and undici parses a reply for about
- * two thirds of the CPU `node:http` did (390–540 instead of 740–840 µs per purchase), which leaves that
+ * two thirds of the CPU `node:http` did (390–580 instead of 740–840 µs per purchase), which leaves that
  * much more of the two cores to the server under test.
  */
 export class HttpDriver {
@@ -28,7 +28,7 @@ export class HttpDriver {
       pipelining: 1,
       headersTimeout: TIMEOUT_MS,
       bodyTimeout: TIMEOUT_MS,
-      keepAliveTimeout: 60_000,
+      keepAliveTimeout: TIMEOUT_MS,
     });
   }
 

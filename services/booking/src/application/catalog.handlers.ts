@@ -13,8 +13,7 @@ export class AvailableDatesHandler implements IQueryHandler<AvailableDatesQuery,
   constructor(private readonly runtime: BookingRuntime) {}
 
   async execute({ concertId }: AvailableDatesQuery): Promise<AvailableDatesReply> {
-    const now = this.runtime.clock.now();
-    const dates = this.runtime.view.availableDates(concertId, now.toISOString().slice(0, 10), now.getTime());
+    const dates = this.runtime.view.availableDates(concertId, this.runtime.clock.now().getTime());
     if (!dates) throw new DomainError(ErrorCode.ConcertNotFound);
     return { concertId, availableDates: dates };
   }

@@ -262,10 +262,11 @@ export class BookingView {
     return seats;
   }
 
-  /** Dates from `today` on (YYYY-MM-DD, UTC) that still have a free seat. */
-  availableDates(concertId: number, today: string, now: number): string[] | undefined {
+  /** Dates from `now`'s UTC date on (YYYY-MM-DD) that still have a free seat. */
+  availableDates(concertId: number, now: number): string[] | undefined {
     const concert = this.concerts.get(concertId);
     if (!concert) return undefined;
+    const today = this.utcDay(now);
     return [...concert.schedules.entries()]
       .filter(([date, schedule]) => date >= today && this.freeSeats(schedule, now).length > 0)
       .map(([date]) => date)
