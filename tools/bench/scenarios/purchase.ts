@@ -18,7 +18,8 @@ const BENCH_CONCERT = 3;
 const SEATS_PER_DATE = 500;
 const HOLD_ATTEMPTS = 5;
 
-type Step = 'token' | 'seats' | 'hold' | 'charge' | 'pay';
+const STEPS = ['token', 'seats', 'hold', 'charge', 'pay'] as const;
+type Step = (typeof STEPS)[number];
 
 /**
  * The whole purchase, per buyer: token → available seats of a date → hold a free seat (another
@@ -89,12 +90,10 @@ interface Loop {
   checks: Check[];
 }
 
-const STEPS: Step[] = ['token', 'seats', 'hold', 'charge', 'pay'];
-
 /** `buyers` measured buyers, `concurrency` at a time, on a fresh server; checks the store after it stops. */
 async function runLoop(ctx: BenchContext, concurrency: number, buyers: number): Promise<Loop> {
   // One closed loop, no barrier: the warm-up buyers run into the measured ones and cool-down buyers
-  // follow them, so every measured buyer shares the server with 99 others. (A barrier between warm-up and
+  // follow them, so every measured buyer shares the server with `concurrency - 1` others. (A barrier between warm-up and
   // measurement restarted all 100 at one instant: a herd no steady on-sale has, up to 400 ms per token.)
   const warmup = Math.floor(buyers / 10);
   const cooldown = 2 * concurrency;
