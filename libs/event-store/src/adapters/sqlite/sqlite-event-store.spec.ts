@@ -206,6 +206,25 @@ describe('sqlite: streams kept in memory', () => {
     }
   });
 
+  it('a full cache drops its least recently used streams, a sixteenth of them at a time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
+    const store = new SqliteEventStore(join(dir, 'events.db'), { cachedStreams: 32 });
+    try {
+      const queries = jest.spyOn((store as unknown as { stmts: { readStream: { all: () => unknown } } }).stmts.readStream, 'all');
+      for (let i = 0; i < 32; i++) await store.append(`s${i}`, [event(`e${i}`)], 'no_stream');
+      await store.readStream('s0'); // now the most recently used
+      await store.append('s32', [event('e32')], 'no_stream'); // 33 streams: the two least recently used go
+      for (const s of ['s0', 's3', 's31', 's32']) await store.readStream(s);
+      expect(queries).not.toHaveBeenCalled();
+      expect((await store.readStream('s1')).map((e) => e.id)).toEqual(['e1']);
+      expect((await store.readStream('s2')).map((e) => e.id)).toEqual(['e2']);
+      expect(queries).toHaveBeenCalledTimes(2);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads a stream it created, or read and then wrote, without a query', async () => {
     const { store, cleanup } = tempStore();
     try {
