@@ -8,6 +8,8 @@ import { Latencies } from '../harness/stats';
 import { StoreCheck } from '../harness/store-check';
 
 const CONCURRENT_BUYERS = 100;
+/** The issue's target: payment p99 under this at 100 concurrent buyers. */
+const PAYMENT_P99_MS = 50;
 /**
  * Lighter loads run after the row in a full run, each on a fresh server: the payment p99 at each says up
  * to how many buyers at a time (the waiting room's QUEUE_MAX_ACTIVE) checkout keeps its 50 ms on this machine.
@@ -36,7 +38,7 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
   ).join(', ');
   // The loads in rising order; "up to n" only while every load up to n kept the payment p99 under 50 ms.
   const loads = [...lighter, main];
-  const firstOver = loads.findIndex((l) => !(l.latency.pay.percentile(99) < 50));
+  const firstOver = loads.findIndex((l) => !(l.latency.pay.percentile(99) < PAYMENT_P99_MS));
   const held = firstOver === -1 ? loads : loads.slice(0, firstOver);
   return {
     scenario: `full purchase, ${CONCURRENT_BUYERS} concurrent buyers`,
@@ -46,8 +48,11 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
     p99Ms: p99,
     comparable: false,
     rssMiB: main.rssMiB,
-    target: 'payment p99 < 50 ms',
-    checks: [{ ok: p99 < 50, what: `payment p99 ${p99.toFixed(1)} ms` }, ...[main, ...lighter].flatMap((l) => l.checks)],
+    target: `payment p99 < ${PAYMENT_P99_MS} ms`,
+    checks: [
+      { ok: p99 < PAYMENT_P99_MS, what: `payment p99 ${p99.toFixed(1)} ms` },
+      ...[main, ...lighter].flatMap((l) => l.checks),
+    ],
     notes: [
       `${main.buyers} measured buyers in one closed loop after ${main.warmup} warm-up and before ${main.cooldown} cool-down buyers (not measured); ` +
         `${main.inWindow} purchases completed in the measured ${main.wallS.toFixed(1)} s; p50/p99 columns are POST /payments`,
@@ -65,7 +70,7 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
                     `at ${l.throughput.toFixed(0)} purchases/s`,
                 )
                 .join('; ') +
-              `; payment p99 under 50 ms ${held.length ? `up to ${held[held.length - 1].concurrency} concurrent buyers` : `not even at ${loads[0].concurrency} buyers`}`,
+              `; payment p99 under ${PAYMENT_P99_MS} ms ${held.length ? `up to ${held[held.length - 1].concurrency} concurrent buyers` : `not even at ${loads[0].concurrency} buyers`}`,
           ]
         : []),
     ],
