@@ -4,3 +4,4 @@ export * from './queue';
 export * from './booking';
 export * from './wallet';
 export * from './upcast';
+export * from './time';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { currentVersion, DomainEvent, EventMetadata, NewEvent } from '@concert/contracts';
+import { currentVersion, DomainEvent, EventMetadata, isoTime, NewEvent } from '@concert/contracts';
 
 export interface Causation {
   correlationId?: string;
@@ -14,9 +14,10 @@ export function envelope(
   ids: () => string = randomUUID,
 ): NewEvent[] {
   const correlationId = causation.correlationId ?? randomUUID();
+  const at = isoTime(occurredAt);
   return events.map((e) => {
     const metadata: EventMetadata = {
-      occurredAt: occurredAt.toISOString(),
+      occurredAt: at,
       correlationId,
       causationId: causation.causationId ?? correlationId,
     };

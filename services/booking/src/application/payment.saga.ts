@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import {
   DomainError,
   ErrorCode,
+  isoTime,
+  parseIsoTime,
   paymentStream,
   PaymentReply,
   QueuePatterns,
@@ -81,7 +83,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
           seat.state.status === 'Held' && seat.state.hold.reservationId === reservationId && seat.state.hold.userId === userId
             ? seat.state.hold
             : undefined;
-        if (!hold || now.getTime() >= Date.parse(hold.expiresAt)) {
+        if (!hold || now.getTime() >= parseIsoTime(hold.expiresAt)) {
           // No usable hold: unless the stream holds a payment this view has not folded yet (another instance's).
           if (firstTry) {
             const stored = (await load(this.runtime.store, stream, paymentDecider)).state;
@@ -171,7 +173,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     // Released before the completion is recorded, so a crash in between resumes the release too.
     await (releasing ?? this.releaseToken(userId));
     // The time of the sale, also when a resumed saga finds the seat already sold: every answer is the same.
-    const paidAt = sold.state.status === 'Sold' ? sold.state.soldAt : now.toISOString();
+    const paidAt = sold.state.status === 'Sold' ? sold.state.soldAt : isoTime(now);
     answer?.({ paymentId, reservationId, userId, amount, status: 'COMPLETED', paidAt });
     const completed = await this.step(stream, { type: 'CompletePayment', paymentId, now: this.runtime.clock.now(), paidAt });
     if (completed.status !== 'Completed') throw new DomainError(ErrorCode.Internal, 'Payment did not complete');

@@ -1,4 +1,4 @@
-import { CatalogEvent, DomainError, ErrorCode, SeatSpec } from '@concert/contracts';
+import { CatalogEvent, DomainError, ErrorCode, isoTime, SeatSpec } from '@concert/contracts';
 import { Decider } from '@concert/event-store';
 
 export type CatalogState = { exists: false } | { exists: true; dates: ReadonlySet<string> };
@@ -18,7 +18,7 @@ export const catalogDecider: Decider<CatalogState, CatalogCommand, CatalogEvent>
         return [
           {
             type: 'ConcertCreated',
-            data: { concertId: command.concertId, title: command.title, createdAt: command.now.toISOString() },
+            data: { concertId: command.concertId, title: command.title, createdAt: isoTime(command.now) },
           },
         ];
       case 'AddSchedule': {
@@ -31,7 +31,7 @@ export const catalogDecider: Decider<CatalogState, CatalogCommand, CatalogEvent>
         return [
           {
             type: 'ScheduleAdded',
-            data: { concertId: command.concertId, date: command.date, seats: command.seats, addedAt: command.now.toISOString() },
+            data: { concertId: command.concertId, date: command.date, seats: command.seats, addedAt: isoTime(command.now) },
           },
         ];
       }

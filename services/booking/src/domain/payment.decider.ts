@@ -1,6 +1,7 @@
 import {
   DomainError,
   ErrorCode,
+  isoTime,
   PaymentCompleted,
   PaymentEvent,
   PaymentFailed,
@@ -54,7 +55,7 @@ export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent>
             userId: command.userId,
             amount: command.amount,
             seatStreamId: command.seatStreamId,
-            startedAt: command.now.toISOString(),
+            startedAt: isoTime(command.now),
           },
         };
         return [started];
@@ -68,7 +69,7 @@ export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent>
             reservationId: state.reservationId,
             userId: state.userId,
             amount: state.amount,
-            paidAt: command.paidAt ?? command.now.toISOString(),
+            paidAt: command.paidAt ?? isoTime(command.now),
           },
         };
         return [completed];
@@ -81,7 +82,7 @@ export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent>
             paymentId: state.paymentId,
             reservationId: state.reservationId,
             reason: command.reason,
-            failedAt: command.now.toISOString(),
+            failedAt: isoTime(command.now),
           },
         };
         return [failed];
@@ -94,7 +95,7 @@ export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent>
             paymentId: state.paymentId,
             reservationId: state.reservationId,
             amount: state.amount,
-            refundedAt: command.now.toISOString(),
+            refundedAt: isoTime(command.now),
           },
         };
         return [refunded];

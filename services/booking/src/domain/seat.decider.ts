@@ -2,6 +2,8 @@ import {
   DomainError,
   ErrorCode,
   HoldData,
+  isoTime,
+  parseIsoTime,
   SeatEvent,
   SeatHeld,
   SeatHoldCancelled,
@@ -31,14 +33,14 @@ export type ConfirmSale = { type: 'ConfirmSale'; reservationId: string; paymentI
 export type ExpireHold = { type: 'ExpireHold'; reservationId: string; now: Date };
 export type SeatCommand = HoldSeat | CancelHold | ConfirmSale | ExpireHold;
 
-const isOver = (hold: HoldData, now: Date): boolean => now.getTime() >= Date.parse(hold.expiresAt);
+const isOver = (hold: HoldData, now: Date): boolean => now.getTime() >= parseIsoTime(hold.expiresAt);
 
 /** A show whose date (UTC calendar day) is before today's is no longer on sale. */
-const hasPassed = (date: string, now: Date): boolean => date < now.toISOString().slice(0, 10);
+const hasPassed = (date: string, now: Date): boolean => date < isoTime(now).slice(0, 10);
 
 const expiredEvent = (hold: HoldData, now: Date): SeatHoldExpired => ({
   type: 'SeatHoldExpired',
-  data: { reservationId: hold.reservationId, userId: hold.userId, expiresAt: hold.expiresAt, expiredAt: now.toISOString() },
+  data: { reservationId: hold.reservationId, userId: hold.userId, expiresAt: hold.expiresAt, expiredAt: isoTime(now) },
 });
 
 /** One seat of one date: free, held until a deadline, or sold for good. */
@@ -60,8 +62,8 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
             date: command.date,
             seatNumber: command.seatNumber,
             price: command.price,
-            heldAt: command.now.toISOString(),
-            expiresAt: new Date(command.now.getTime() + command.ttlSeconds * 1000).toISOString(),
+            heldAt: isoTime(command.now),
+            expiresAt: isoTime(command.now.getTime() + command.ttlSeconds * 1000),
           },
         };
         return state.status === 'Held' ? [expiredEvent(state.hold, command.now), held] : [held];
@@ -74,7 +76,7 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
         if (isOver(state.hold, command.now)) throw new DomainError(ErrorCode.ReservationExpired);
         const cancelled: SeatHoldCancelled = {
           type: 'SeatHoldCancelled',
-          data: { reservationId: command.reservationId, userId: command.userId, cancelledAt: command.now.toISOString() },
+          data: { reservationId: command.reservationId, userId: command.userId, cancelledAt: isoTime(command.now) },
         };
         return [cancelled];
       }
@@ -92,7 +94,7 @@ export const seatDecider: Decider<SeatState, SeatCommand, SeatEvent> = {
             userId: state.hold.userId,
             paymentId: command.paymentId,
             price: state.hold.price,
-            soldAt: command.now.toISOString(),
+            soldAt: isoTime(command.now),
           },
         };
         return [sold];

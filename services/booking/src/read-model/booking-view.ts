@@ -1,5 +1,7 @@
 import {
   CatalogEvent,
+  isoTime,
+  parseIsoTime,
   PaymentEvent,
   ReservationStatus,
   ReservationView,
@@ -94,7 +96,7 @@ export class BookingView {
           seatNumber: d.seatNumber,
           price: d.price,
           expiresAt: d.expiresAt,
-          expiresAtMs: Date.parse(d.expiresAt),
+          expiresAtMs: parseIsoTime(d.expiresAt),
           status: 'HELD',
         };
         this.reservations.set(d.reservationId, record);
@@ -125,7 +127,7 @@ export class BookingView {
           userId: reservation?.userId === event.data.userId ? reservation.userId : event.data.userId,
           amount: event.data.amount,
           status: 'Started',
-          startedAtMs: Date.parse(event.data.startedAt),
+          startedAtMs: parseIsoTime(event.data.startedAt),
         });
         break;
       }
@@ -237,7 +239,7 @@ export class BookingView {
     const day = this.today;
     if (day && now >= day.from && now < day.from + DAY_MS) return day.text;
     const from = now - (((now % DAY_MS) + DAY_MS) % DAY_MS);
-    this.today = { from, text: new Date(from).toISOString().slice(0, 10) };
+    this.today = { from, text: isoTime(from).slice(0, 10) };
     return this.today.text;
   }
 

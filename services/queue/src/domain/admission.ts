@@ -1,4 +1,4 @@
-import { TokenActivated } from '@concert/contracts';
+import { isoTime, TokenActivated } from '@concert/contracts';
 
 export interface WaitingCandidate {
   tokenId: string;
@@ -37,8 +37,8 @@ export function admit({
   const free = Math.max(0, maxActive - activeCount);
   const events: TokenActivated[] = [];
   if (free === 0) return events;
-  const activatedAt = now.toISOString();
-  const expiresAt = new Date(now.getTime() + activeTtlSeconds * 1000).toISOString();
+  const activatedAt = isoTime(now);
+  const expiresAt = isoTime(now.getTime() + activeTtlSeconds * 1000);
   for (const c of candidates) {
     if (isIdle(c.lastSeenAt, now.getTime(), idleTimeoutMs)) continue;
     events.push({ type: 'TokenActivated', data: { tokenId: c.tokenId, userId: c.userId, activatedAt, expiresAt } });

@@ -1,4 +1,4 @@
-import { QueueEvent, TokenExpired, TokenExpiryReason, TokenIssued, TokenSeen } from '@concert/contracts';
+import { isoTime, QueueEvent, TokenExpired, TokenExpiryReason, TokenIssued, TokenSeen } from '@concert/contracts';
 import { Decider } from '@concert/event-store';
 
 /** One stream per user: the tokens they were issued and how each ended. */
@@ -21,7 +21,7 @@ type UserTokenEvent = TokenIssued | TokenExpired | TokenSeen;
 
 const expired = (userId: string, tokenId: string, reason: TokenExpiryReason, now: Date): TokenExpired => ({
   type: 'TokenExpired',
-  data: { tokenId, userId, reason, expiredAt: now.toISOString() },
+  data: { tokenId, userId, reason, expiredAt: isoTime(now) },
 });
 
 export const userTokenDecider: Decider<UserTokenState, UserTokenCommand, QueueEvent> = {
@@ -32,7 +32,7 @@ export const userTokenDecider: Decider<UserTokenState, UserTokenCommand, QueueEv
       case 'IssueToken': {
         const issued: TokenIssued = {
           type: 'TokenIssued',
-          data: { tokenId: command.tokenId, userId: command.userId, issuedAt: command.now.toISOString() },
+          data: { tokenId: command.tokenId, userId: command.userId, issuedAt: isoTime(command.now) },
         };
         if (state.status !== 'Live') return [issued];
         if (!command.liveTokenOver) return [];
@@ -43,9 +43,7 @@ export const userTokenDecider: Decider<UserTokenState, UserTokenCommand, QueueEv
         return [expired(command.userId, command.tokenId, command.reason, command.now)];
       case 'RecordSeen':
         if (state.status !== 'Live' || state.tokenId !== command.tokenId) return [];
-        return [
-          { type: 'TokenSeen', data: { tokenId: command.tokenId, userId: command.userId, seenAt: command.now.toISOString() } },
-        ];
+        return [{ type: 'TokenSeen', data: { tokenId: command.tokenId, userId: command.userId, seenAt: isoTime(command.now) } }];
       default: {
         const exhaustive: never = command;
         throw new Error(`Unknown command ${JSON.stringify(exhaustive)}`);

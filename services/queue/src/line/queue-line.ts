@@ -1,4 +1,12 @@
-import { QUEUE_ADMISSION_STREAM, QueueEvent, StoredEvent, TokenExpiryReason, TokenStatus, upcast } from '@concert/contracts';
+import {
+  parseIsoTime,
+  QUEUE_ADMISSION_STREAM,
+  QueueEvent,
+  StoredEvent,
+  TokenExpiryReason,
+  TokenStatus,
+  upcast,
+} from '@concert/contracts';
 import { estimateWaitMinutes, isIdle } from '../domain/admission';
 import { Fenwick } from './fenwick';
 import { MinHeap } from '@concert/platform';
@@ -87,14 +95,15 @@ export class QueueLine {
       case 'TokenIssued': {
         if (this.tokens.has(event.data.tokenId)) break;
         const seq = this.bySeq.length;
+        const issuedAt = parseIsoTime(event.data.issuedAt);
         const record: TokenRecord = {
           tokenId: event.data.tokenId,
           userId: event.data.userId,
           seq,
-          issuedAt: Date.parse(event.data.issuedAt),
+          issuedAt,
           status: 'WAITING',
           lastSeenAt: this.clock(),
-          lastRecordedSeenAt: Date.parse(event.data.issuedAt),
+          lastRecordedSeenAt: issuedAt,
         };
         this.tokens.set(record.tokenId, record);
         this.bySeq.push(record);
@@ -108,8 +117,8 @@ export class QueueLine {
         if (!record || record.status !== 'WAITING') break;
         this.leaveWaiting(record);
         record.status = 'ACTIVE';
-        record.activatedAt = Date.parse(event.data.activatedAt);
-        record.expiresAt = Date.parse(event.data.expiresAt);
+        record.activatedAt = parseIsoTime(event.data.activatedAt);
+        record.expiresAt = parseIsoTime(event.data.expiresAt);
         this.active.add(record.tokenId);
         if (Number.isFinite(record.expiresAt)) this.activeByExpiry.push(record.expiresAt, record);
         break;
@@ -120,7 +129,7 @@ export class QueueLine {
         if (record.status === 'WAITING') this.leaveWaiting(record);
         if (record.status === 'ACTIVE') {
           this.active.delete(record.tokenId);
-          this.releases.push(Date.parse(event.data.expiredAt));
+          this.releases.push(parseIsoTime(event.data.expiredAt));
         }
         record.status = 'EXPIRED';
         record.expiryReason = event.data.reason;
@@ -129,7 +138,7 @@ export class QueueLine {
       case 'TokenSeen': {
         const record = this.tokens.get(event.data.tokenId);
         if (!record || record.status !== 'WAITING') break;
-        const seenAt = Date.parse(event.data.seenAt);
+        const seenAt = parseIsoTime(event.data.seenAt);
         record.lastRecordedSeenAt = Math.max(record.lastRecordedSeenAt, seenAt);
         if (seenAt > record.lastSeenAt) this.markSeen(record, seenAt);
         break;

@@ -1,4 +1,4 @@
-import { assertChargeAmount, DomainError, ErrorCode, WalletCharged, WalletDebited, WalletEvent, WalletRefunded } from '@concert/contracts';
+import { assertChargeAmount, DomainError, ErrorCode, isoTime, WalletCharged, WalletDebited, WalletEvent, WalletRefunded } from '@concert/contracts';
 import { Decider } from '@concert/event-store';
 
 export interface ChargeRecord {
@@ -62,7 +62,7 @@ export const walletDecider: Decider<WalletState, WalletCommand, WalletEvent> = {
             chargeId: command.chargeId,
             amount: command.amount,
             balanceAfter: state.balance + command.amount,
-            chargedAt: command.now.toISOString(),
+            chargedAt: isoTime(command.now),
           },
         };
         return [charged];
@@ -81,7 +81,7 @@ export const walletDecider: Decider<WalletState, WalletCommand, WalletEvent> = {
             reservationId: command.reservationId,
             amount: command.amount,
             balanceAfter: state.balance - command.amount,
-            debitedAt: command.now.toISOString(),
+            debitedAt: isoTime(command.now),
           },
         };
         return [debited];
@@ -96,7 +96,7 @@ export const walletDecider: Decider<WalletState, WalletCommand, WalletEvent> = {
             paymentId: command.paymentId,
             amount: debit.amount,
             balanceAfter: state.balance + debit.amount,
-            refundedAt: command.now.toISOString(),
+            refundedAt: isoTime(command.now),
           },
         };
         return [refunded];
