@@ -55,12 +55,30 @@ export class RssMeter {
 
 /** CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat; 0 once gone. */
 export function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time one thread of a process has used so far, in ms (the main thread is the one whose id is the
+ * process id: the event loop of a Node process); 0 once gone.
+ */
+export function threadCpuMs(pid: number, tid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function statCpuMs(path: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of stat(5) (utime, stime), counted after the command name; in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return cpuMsOfStat(readFileSync(path, 'utf8'));
   } catch {
     return 0;
   }
+}
+
+/**
+ * utime + stime of a stat(5) line, in ms: fields 14 and 15, counted after the command name (which may
+ * hold spaces and parentheses, so it is skipped up to its last `)`), in clock ticks of 10 ms.
+ */
+export function cpuMsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

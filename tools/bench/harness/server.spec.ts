@@ -1,4 +1,5 @@
 import { nodeFlagsOf, START_FLAGS } from './server';
+import { cpuMsOfStat, processCpuMs, threadCpuMs } from './rss';
 
 describe('bench servers run with the node flags of npm start', () => {
   it('reads the flags between node and its first other argument', () => {
@@ -11,5 +12,24 @@ describe('bench servers run with the node flags of npm start', () => {
 
   it('takes them from package.json', () => {
     expect(START_FLAGS).toEqual(['--max-semi-space-size=32']);
+  });
+});
+
+describe('CPU time from /proc', () => {
+  it('reads utime + stime of a stat line whose command name holds spaces and parentheses', () => {
+    // Fields after the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const stat = '4242 (node (main) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 11 0';
+    expect(cpuMsOfStat(stat)).toBe((1234 + 567) * 10);
+  });
+
+  it('counts this process and its main thread, the thread no more than the process', () => {
+    if (process.platform !== 'linux') return;
+    const end = Date.now() + 50;
+    while (Date.now() < end); // some CPU to count
+    const processMs = processCpuMs(process.pid);
+    const mainMs = threadCpuMs(process.pid, process.pid);
+    expect(mainMs).toBeGreaterThan(0);
+    expect(mainMs).toBeLessThanOrEqual(processMs);
+    expect(threadCpuMs(process.pid, 1)).toBe(0); // not a thread of this process
   });
 });

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { processCpuMs, RssMeter } from './rss';
+import { processCpuMs, RssMeter, threadCpuMs } from './rss';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const REGISTER = join(REPO_ROOT, 'tools', 'register.js');
@@ -46,8 +46,10 @@ export interface ServerProcess {
 export interface Measured<T> {
   result: T;
   rssMiB: number;
-  /** CPU time the server used during the window. */
+  /** CPU time the server used during the window (all its threads). */
   cpuMs: number;
+  /** Of that, its main thread's: the event loop, where every request is handled. */
+  mainCpuMs: number;
   wallMs: number;
 }
 
@@ -147,10 +149,17 @@ async function spawnNode(
       if (profileBase) await cutProfile(child, profileBase, `before-${label}`);
       rss.reset();
       const cpuBefore = processCpuMs(pid);
+      const mainBefore = threadCpuMs(pid, pid);
       const started = Date.now();
       try {
         const result = await work();
-        return { result, rssMiB: rss.peakMiB(), cpuMs: processCpuMs(pid) - cpuBefore, wallMs: Date.now() - started };
+        return {
+          result,
+          rssMiB: rss.peakMiB(),
+          cpuMs: processCpuMs(pid) - cpuBefore,
+          mainCpuMs: threadCpuMs(pid, pid) - mainBefore,
+          wallMs: Date.now() - started,
+        };
       } finally {
         rss.stop();
         if (profileBase) await cutProfile(child, profileBase, label);

@@ -51,7 +51,17 @@ export function efficiency(m: Measured<LoadResult> & Partial<SteadyMeasurement>)
   const ceiling = m.ceiling
     ? `; paired ceiling ${Math.round(m.ceiling.rps).toLocaleString('en-US')} req/s at ${Math.round(m.ceiling.cpuUsPerRequest)} µs CPU/req`
     : '';
-  return `server CPU ${Math.round(perRequest)} µs/req, ${core.toFixed(0)} % of a core${generator}${ceiling}`;
+  return `server CPU ${Math.round(perRequest)} µs/req, ${core.toFixed(0)} % of a core (${mainThread(m, m.result.total)})${generator}${ceiling}`;
+}
+
+/**
+ * The main thread's part of the server's CPU: per request (or purchase) and as a share of a core. A main
+ * thread near 100 % is the bound: every request waits for its turn there.
+ */
+export function mainThread(m: { mainCpuMs: number; wallMs: number }, count: number, per = 'req'): string {
+  const perItem = (m.mainCpuMs * 1000) / Math.max(1, count);
+  const core = (m.mainCpuMs / Math.max(1, m.wallMs)) * 100;
+  return `main thread ${Math.round(perItem)} µs/${per}, ${core.toFixed(0)} % of a core`;
 }
 
 /** The columns every steady row fills the same way from its measurement; the caller adds what the row is about. */

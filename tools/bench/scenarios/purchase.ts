@@ -6,6 +6,7 @@ import { Check, Row } from '../harness/report';
 import { spawnEmbedded } from '../harness/server';
 import { Latencies } from '../harness/stats';
 import { StoreCheck } from '../harness/store-check';
+import { mainThread } from '../harness/steady';
 
 const CONCURRENT_BUYERS = 100;
 /** The issue's target: payment p99 under this at 100 concurrent buyers. */
@@ -59,7 +60,7 @@ export async function runPurchase(ctx: BenchContext): Promise<Row> {
       `per step p50/p99 ms: ${steps}`,
       `whole flow p50/p99: ${main.flow.percentile(50).toFixed(0)}/${main.flow.percentile(99).toFixed(0)} ms; ${main.conflicts} seat conflicts (409) retried`,
       `${main.dates} dates × ${SEATS_PER_DATE} seats`,
-      `CPU per purchase over the whole loop: server ${main.serverCpuUs.toFixed(0)} µs, load generator ${main.driverCpuUs.toFixed(0)} µs`,
+      `CPU per purchase over the whole loop: server ${main.serverCpuUs.toFixed(0)} µs (${main.mainThread}), load generator ${main.driverCpuUs.toFixed(0)} µs`,
       ...(lighter.length
         ? [
             `the same loop at lighter loads, each on a fresh server with ${LIGHTER_LOAD_BUYERS} measured buyers, and this row: ` +
@@ -91,6 +92,8 @@ interface Loop {
   throughput: number;
   rssMiB: number;
   serverCpuUs: number;
+  /** The server's main thread: per purchase and as a share of a core over the whole loop. */
+  mainThread: string;
   driverCpuUs: number;
   checks: Check[];
 }
@@ -172,14 +175,19 @@ async function runLoop(ctx: BenchContext, concurrency: number, buyers: number): 
   let wallS = 0;
   let rssMiB = 0;
   let serverCpuMs = 0;
+  let serverMainMs = 0;
+  let serverWallMs = 0;
   let driverCpuMs = 0;
   try {
     const admin = new HttpDriver(server.url, 1);
     await createConcert(admin, BENCH_CONCERT, dates, SEATS_PER_DATE).finally(() => admin.close());
     const driverBefore = process.cpuUsage();
-    ({ rssMiB, cpuMs: serverCpuMs } = await server.measure(`purchase-${concurrency}`, () =>
-      forEachBounded(total, concurrency, buy, Date.now() + 10 * 60_000),
-    ));
+    ({
+      rssMiB,
+      cpuMs: serverCpuMs,
+      mainCpuMs: serverMainMs,
+      wallMs: serverWallMs,
+    } = await server.measure(`purchase-${concurrency}`, () => forEachBounded(total, concurrency, buy, Date.now() + 10 * 60_000)));
     const driverCpu = process.cpuUsage(driverBefore);
     driverCpuMs = (driverCpu.user + driverCpu.system) / 1000;
     wallS = (windowEnd - windowStart) / 1000;
@@ -210,6 +218,7 @@ async function runLoop(ctx: BenchContext, concurrency: number, buyers: number): 
     throughput: inWindow / wallS,
     rssMiB,
     serverCpuUs: (serverCpuMs * 1000) / Math.max(1, completedAll),
+    mainThread: mainThread({ mainCpuMs: serverMainMs, wallMs: serverWallMs }, completedAll, 'purchase'),
     driverCpuUs: (driverCpuMs * 1000) / Math.max(1, completedAll),
     checks: [
       {
