@@ -39,8 +39,9 @@ export function isoTime(time: Date | number): string {
 let parsedPrefix = '\u0000';
 let parsedDayMs = NaN;
 
-/** `Date.parse(text)`: milliseconds since the epoch, or NaN. */
+/** `Date.parse(text)`: milliseconds since the epoch, or NaN (also for a stored event whose field is not a string). */
 export function parseIsoTime(text: string): number {
+  if (typeof text !== 'string') return Date.parse(text);
   if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */ || !text.startsWith(parsedPrefix)) return parseSlowly(text);
   const hours = twoDigits(text, 11);
   const minutes = twoDigits(text, 14);
