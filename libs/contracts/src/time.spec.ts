@@ -38,8 +38,11 @@ describe('isoTime', () => {
     }
   });
 
-  it('rounds a fractional number as Date does, and throws as toISOString does for an invalid time', () => {
-    expect(isoTime(Date.UTC(2026, 0, 1) + 1.7)).toBe(new Date(Date.UTC(2026, 0, 1) + 1.7).toISOString());
+  it('drops a fraction of a millisecond as Date does, also in the day it last wrote, and throws as toISOString does for an invalid time', () => {
+    const day = Date.UTC(2026, 0, 1);
+    expect(isoTime(day + 5)).toBe('2026-01-01T00:00:00.005Z');
+    expect(isoTime(day + 1.7)).toBe(new Date(day + 1.7).toISOString());
+    expect(isoTime(day - 0.5)).toBe(new Date(day - 0.5).toISOString());
     expect(() => isoTime(NaN)).toThrow(RangeError);
     expect(() => isoTime(new Date('not a date'))).toThrow(RangeError);
     expect(() => isoTime(8.64e15 + 1)).toThrow(RangeError);

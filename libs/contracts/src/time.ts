@@ -20,9 +20,11 @@ let formattedPrefix = '';
 /** `time.toISOString()`, for a `Date` or its milliseconds since the epoch (a RangeError for an invalid one). */
 export function isoTime(time: Date | number): string {
   const ms = typeof time === 'number' ? time : time.getTime();
+  // A fraction of a millisecond (Date drops it), NaN, or a time outside the plain form: the built-in.
+  if (!Number.isInteger(ms)) return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY_MS);
   if (day !== formattedDay) {
-    if (!(Number.isInteger(ms) && ms >= 0 && ms < YEAR_10000_MS)) return new Date(ms).toISOString();
+    if (!(ms >= 0 && ms < YEAR_10000_MS)) return new Date(ms).toISOString();
     formattedPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
     formattedDay = day;
   }
