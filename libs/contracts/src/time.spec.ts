@@ -92,6 +92,27 @@ describe('parseIsoTime', () => {
     }
   });
 
+  it('reads every day of every month, the overflowing 29th to 31st too, as Date.parse does, around every leap rule', () => {
+    const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+    const differing: string[] = [];
+    for (const year of [0, 1, 99, 100, 400, 1600, 1899, 1900, 1969, 1970, 1999, 2000, 2024, 2026, 2100, 2400, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          for (const time of ['00:00:00.000', '23:59:59.999']) {
+            const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${time}Z`;
+            if (!Object.is(parseIsoTime(text), Date.parse(text))) differing.push(text);
+          }
+        }
+      }
+    }
+    expect(differing).toEqual([]);
+  });
+
+  it('reads deadlines on the next day alternating with times of the day before (a hold or a token near midnight)', () => {
+    const texts = ['2026-01-01T23:58:00.000Z', '2026-01-02T00:03:00.000Z'];
+    for (let i = 0; i < 1000; i++) expect(parseIsoTime(texts[i % 2])).toBe(Date.parse(texts[i % 2]));
+  });
+
   it('does not carry a remembered day over to another day that shares no prefix', () => {
     expect(parseIsoTime('2026-11-27T10:00:00.000Z')).toBe(Date.UTC(2026, 10, 27, 10));
     expect(parseIsoTime('2026-11-28T10:00:00.000Z')).toBe(Date.UTC(2026, 10, 28, 10));

@@ -26,10 +26,11 @@ describe('CPU time from /proc', () => {
     if (process.platform !== 'linux') return;
     const end = Date.now() + 50;
     while (Date.now() < end); // some CPU to count
-    const processMs = processCpuMs(process.pid);
+    // The thread first: the process read after it has counted at least as much.
     const mainMs = threadCpuMs(process.pid, process.pid);
+    const processMs = processCpuMs(process.pid);
     expect(mainMs).toBeGreaterThan(0);
     expect(mainMs).toBeLessThanOrEqual(processMs);
-    expect(threadCpuMs(process.pid, 1)).toBe(0); // not a thread of this process
+    expect(threadCpuMs(process.pid, 0)).toBe(0); // no thread has id 0
   });
 });
