@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventStoreContract } from '../../event-store.contract';
-import { SqliteEventStore } from './sqlite-event-store';
+import { encodeBatch, SqliteEventStore } from './sqlite-event-store';
 
 function tempStore(): { store: SqliteEventStore; dir: string; cleanup: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
@@ -294,6 +294,67 @@ describe('sqlite: batches in flight', () => {
     } finally {
       if (!closed) await cleanup();
       else rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite: batches framed for the writer', () => {
+  it('frames each append and event with data and metadata as their JSON text', () => {
+    const e = event('e1', 2);
+    const framed = encodeBatch(7, [
+      { streamId: 's-1', expected: 'no_stream', events: [e] },
+      { streamId: 's-2', expected: 'any', events: [] },
+      { streamId: 's-3', expected: 4, events: [e, e] },
+    ]);
+    const fields = framed.split('\u0001');
+    expect(fields.slice(0, 3)).toEqual(['B', '7', '3']);
+    expect(fields.slice(3, 6)).toEqual(['s-1', 'n', '1']);
+    expect(fields.slice(6, 11)).toEqual(['e1', 'Happened', '1', JSON.stringify(e.data), JSON.stringify(e.metadata)]);
+    expect(fields.slice(11, 14)).toEqual(['s-2', 'a', '0']);
+    expect(fields.slice(14, 17)).toEqual(['s-3', '4', '2']);
+    expect(fields).toHaveLength(27);
+  });
+
+  it('sends a batch whose names hold the separator, or whose data stringifies to nothing, as JSON', () => {
+    const e = event('e1');
+    for (const odd of [
+      { streamId: 'a\u0001b', expected: 'any' as const, events: [e] },
+      { streamId: 's', expected: 'any' as const, events: [{ ...e, id: 'x\u0001' }] },
+      { streamId: 's', expected: 'any' as const, events: [{ ...e, type: '\u0001' }] },
+      { streamId: 's', expected: 'any' as const, events: [{ ...e, data: undefined as unknown as object }] },
+    ]) {
+      const json = JSON.parse(encodeBatch(1, [odd]));
+      expect(json).toEqual({ type: 'commit', batch: 1, appends: [JSON.parse(JSON.stringify(odd))] });
+    }
+  });
+
+  it('stores what a read gives back, the separator inside data, in names (the JSON way) and in a batch with both', async () => {
+    const { store, dir, cleanup } = tempStore();
+    try {
+      const tricky = {
+        ...event('e1'),
+        data: { text: 'a\u0001b\u0002c', quote: '"\\', unicode: 'é😀', empty: '', list: [], deep: { n: -0, big: 1e21 } },
+      };
+      const named = { ...event('e\u00012'), type: 'Odd\u0001Type' };
+      // Alone, the tricky data goes framed; appended together (without awaiting, one batch), both go as JSON.
+      await store.append('plain', [tricky], 'no_stream');
+      const [a, b] = await Promise.all([
+        store.append('plain', [tricky], 0),
+        store.append('odd\u0001stream', [named], 'no_stream'),
+      ]);
+      expect([a.nextRevision, b.nextRevision]).toEqual([1, 0]);
+      const other = new SqliteEventStore(join(dir, 'events.db'), { pollIntervalMs: 1000 });
+      try {
+        const stored = await other.readStream('plain');
+        expect(stored.map((e) => e.data)).toEqual([1, 2].map(() => JSON.parse(JSON.stringify(tricky.data))));
+        expect(stored.map((e) => e.metadata)).toEqual([tricky.metadata, tricky.metadata]);
+        const [odd] = await other.readStream('odd\u0001stream');
+        expect(odd).toMatchObject({ id: 'e\u00012', type: 'Odd\u0001Type', data: named.data });
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await cleanup();
     }
   });
 });

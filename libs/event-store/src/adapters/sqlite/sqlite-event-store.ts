@@ -166,14 +166,8 @@ export class SqliteEventStore implements EventStore {
     // Keep the process alive while a commit is pending; an idle writer must not.
     this.writer.ref();
     // One string, not an object graph: structured cloning every event costs the event loop more than
-    // one JSON.stringify, and the writer thread (on the other core) does the parsing.
-    this.writer.postMessage(
-      JSON.stringify({
-        type: 'commit',
-        batch: this.batchNumber,
-        appends: batch.map((p) => ({ streamId: p.streamId, expected: p.expected, events: p.events })),
-      }),
-    );
+    // stringifying, and the writer thread (on the other core) takes the stored text as it comes.
+    this.writer.postMessage(encodeBatch(this.batchNumber, batch));
   }
 
   private onWriterReply(reply: WriterReply): void {
@@ -377,6 +371,40 @@ export class SqliteEventStore implements EventStore {
     await this.writer.terminate();
     this.db.close();
   }
+}
+
+/** Separates the fields of a framed batch: JSON text never holds it raw (JSON.stringify escapes it). */
+const FIELD = '\u0001';
+
+/**
+ * A batch for the writer, as one string. Framed: `B`, the batch number and the append count, then per
+ * append its stream id, expected revision (`a` any, `n` no stream, or the number) and event count, then
+ * per event its id, type, version and the stored JSON text of data and metadata, all joined by FIELD.
+ * Each event's data is stringified once, here, and stored as it comes: the writer parses nothing.
+ * Should a name hold FIELD (or data stringify to nothing), the batch goes as one JSON document instead.
+ */
+export function encodeBatch(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
+  const fields: (string | number)[] = ['B', batch, appends.length];
+  for (const { streamId, expected, events } of appends) {
+    if (streamId.includes(FIELD)) return encodeBatchAsJson(batch, appends);
+    fields.push(streamId, expected === 'any' ? 'a' : expected === 'no_stream' ? 'n' : expected, events.length);
+    for (const e of events) {
+      const data = JSON.stringify(e.data) as string | undefined;
+      const metadata = JSON.stringify(e.metadata) as string | undefined;
+      if (data === undefined || metadata === undefined || e.id.includes(FIELD) || e.type.includes(FIELD))
+        return encodeBatchAsJson(batch, appends);
+      fields.push(e.id, e.type, e.version, data, metadata);
+    }
+  }
+  return fields.join(FIELD);
+}
+
+function encodeBatchAsJson(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
+  return JSON.stringify({
+    type: 'commit',
+    batch,
+    appends: appends.map((p) => ({ streamId: p.streamId, expected: p.expected, events: p.events })),
+  });
 }
 
 /** The smallest string greater than every string starting with `prefix`. */

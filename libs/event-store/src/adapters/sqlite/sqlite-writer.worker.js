@@ -41,7 +41,9 @@ function replayed(append, actual) {
     const from = actual - ANY_RETRY_WINDOW;
     const a = inTail.get(streamId, from, first);
     const b = a && inTail.get(streamId, from, last);
-    return b && b.revision - a.revision === events.length - 1 ? { ok: true, nextRevision: b.revision, position: b.position, replayed: true } : null;
+    return b && b.revision - a.revision === events.length - 1
+      ? { ok: true, nextRevision: b.revision, position: b.position, replayed: true }
+      : null;
   }
   const from = expected === 'no_stream' ? 0 : expected + 1;
   const a = atRevision.get(streamId, from);
@@ -78,7 +80,9 @@ function apply(append) {
 // A store created before ids were per stream keeps its UNIQUE index on them: there an append may still
 // fail on its insert, so each runs in a savepoint that a failure rolls back alone.
 const legacyIdIndex = db
-  .prepare("SELECT 1 FROM pragma_index_list('events') l JOIN pragma_index_info(l.name) i WHERE l.\"unique\" = 1 AND i.name = 'id'")
+  .prepare(
+    "SELECT 1 FROM pragma_index_list('events') l JOIN pragma_index_info(l.name) i WHERE l.\"unique\" = 1 AND i.name = 'id'",
+  )
   .get();
 const applyInSavepoint = db.transaction(apply);
 function applyLegacy(append) {
@@ -95,19 +99,56 @@ const commitBatch = db.transaction((appends) => {
   return { outcomes, before, after: lastPosition.get().p ?? 0 };
 });
 
+/** Separates the fields of a framed batch (see encodeBatch in sqlite-event-store.ts). */
+const FIELD = '\u0001';
+
+/**
+ * A commit as sent by SqliteEventStore.flush: framed fields, data and metadata already the JSON text to
+ * store; or, for names that hold the separator, one JSON document whose data is stringified here.
+ */
+function decodeBatch(raw) {
+  if (raw[0] === '{') {
+    const message = JSON.parse(raw);
+    for (const append of message.appends) {
+      for (const e of append.events) {
+        e.data = JSON.stringify(e.data);
+        e.metadata = JSON.stringify(e.metadata);
+      }
+    }
+    return message;
+  }
+  const f = raw.split(FIELD);
+  let i = 1;
+  const batch = Number(f[i++]);
+  const appends = new Array(Number(f[i++]));
+  for (let a = 0; a < appends.length; a++) {
+    const streamId = f[i++];
+    const x = f[i++];
+    const expected = x === 'a' ? 'any' : x === 'n' ? 'no_stream' : Number(x);
+    const events = new Array(Number(f[i++]));
+    for (let j = 0; j < events.length; j++) {
+      events[j] = { id: f[i++], type: f[i++], version: Number(f[i++]), data: f[i++], metadata: f[i++] };
+    }
+    appends[a] = { streamId, expected, events };
+  }
+  if (i !== f.length) throw new Error(`malformed batch: ${f.length} fields, ${i} read`);
+  return { type: 'commit', batch, appends };
+}
+
 parentPort.on('message', (raw) => {
-  // A commit comes as one JSON string (see SqliteEventStore.flush); data and metadata are stored as JSON text.
-  const message = typeof raw === 'string' ? JSON.parse(raw) : raw;
-  if (message.type === 'close') {
-    db.close();
-    parentPort.postMessage({ type: 'closed' });
+  if (typeof raw !== 'string') {
+    if (raw.type === 'close') {
+      db.close();
+      parentPort.postMessage({ type: 'closed' });
+    }
     return;
   }
-  for (const append of message.appends) {
-    for (const e of append.events) {
-      e.data = JSON.stringify(e.data);
-      e.metadata = JSON.stringify(e.metadata);
-    }
+  let message;
+  try {
+    message = decodeBatch(raw);
+  } catch (err) {
+    // Without the batch number the reply cannot name it: fail the writer (the store rejects everything in flight).
+    throw new Error(`event store writer got a batch it cannot read: ${err instanceof Error ? err.message : String(err)}`);
   }
   try {
     parentPort.postMessage({ type: 'committed', batch: message.batch, ...commitBatch.immediate(message.appends) });
