@@ -35,7 +35,7 @@ export class HttpDriver {
   call<T = any>(
     method: string,
     path: string,
-    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+    options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: boolean } = {},
   ): Promise<Reply<T>> {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { ...options.headers };
@@ -56,10 +56,13 @@ export class HttpDriver {
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
             let body: unknown = text;
-            try {
-              body = text ? JSON.parse(text) : undefined;
-            } catch {
-              // not JSON: keep the text
+            // `raw`: the text as it came (a flow that needs one field of a long reply reads it without parsing it all).
+            if (!options.raw) {
+              try {
+                body = text ? JSON.parse(text) : undefined;
+              } catch {
+                // not JSON: keep the text
+              }
             }
             resolve({ status, body: body as T, ms });
           },
