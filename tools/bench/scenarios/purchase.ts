@@ -179,7 +179,10 @@ async function runLoop(ctx: BenchContext, concurrency: number, buyers: number): 
       const seatNumber = randomSeatNumber(seats.body, tried);
       if (seatNumber === undefined) break;
       tried.add(seatNumber);
-      hold = await timed('hold', driver.call('POST', '/reservations', { token, body: { concertId: BENCH_CONCERT, date, seatNumber } }));
+      hold = await timed(
+        'hold',
+        driver.call('POST', '/reservations', { token, body: { concertId: BENCH_CONCERT, date, seatNumber } }),
+      );
       if (hold.status !== 409) break;
       if (measured) conflicts++;
     }
