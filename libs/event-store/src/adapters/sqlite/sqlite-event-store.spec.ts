@@ -315,16 +315,31 @@ describe('sqlite: batches framed for the writer', () => {
     expect(fields).toHaveLength(27);
   });
 
-  it('sends a batch whose names hold the separator, or whose data stringifies to nothing, as JSON', () => {
+  it('sends a batch whose names hold the separator or are not strings, whose version is not a number or whose data stringifies to nothing, as JSON', () => {
     const e = event('e1');
     for (const odd of [
       { streamId: 'a\u0001b', expected: 'any' as const, events: [e] },
       { streamId: 's', expected: 'any' as const, events: [{ ...e, id: 'x\u0001' }] },
       { streamId: 's', expected: 'any' as const, events: [{ ...e, type: '\u0001' }] },
       { streamId: 's', expected: 'any' as const, events: [{ ...e, data: undefined as unknown as object }] },
+      { streamId: 's', expected: 'any' as const, events: [{ ...e, id: undefined as unknown as string }] },
+      { streamId: 's', expected: 'any' as const, events: [{ ...e, version: undefined as unknown as number }] },
+      { streamId: 7 as unknown as string, expected: 'any' as const, events: [e] },
     ]) {
       const json = JSON.parse(encodeBatch(1, [odd]));
       expect(json).toEqual({ type: 'commit', batch: 1, appends: [JSON.parse(JSON.stringify(odd))] });
+    }
+  });
+
+  it('refuses an event without an id and keeps going (nothing malformed reaches the writer framed)', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const noId = { ...event('e1'), id: undefined as unknown as string };
+      await expect(store.append('s', [noId], 'no_stream')).rejects.toThrow();
+      await expect(store.append('s', [event('e2')], 'no_stream')).resolves.toMatchObject({ nextRevision: 0 });
+      expect((await store.readStream('s')).map((e) => e.id)).toEqual(['e2']);
+    } finally {
+      await cleanup();
     }
   });
 

@@ -381,22 +381,28 @@ const FIELD = '\u0001';
  * append its stream id, expected revision (`a` any, `n` no stream, or the number) and event count, then
  * per event its id, type, version and the stored JSON text of data and metadata, all joined by FIELD.
  * Each event's data is stringified once, here, and stored as it comes: the writer parses nothing.
- * Should a name hold FIELD (or data stringify to nothing), the batch goes as one JSON document instead.
+ * Should a name hold FIELD or not be a string, a version not be an integer, or data stringify to nothing,
+ * the batch goes as one JSON document instead.
  */
 export function encodeBatch(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
   const fields: (string | number)[] = ['B', batch, appends.length];
   for (const { streamId, expected, events } of appends) {
-    if (streamId.includes(FIELD)) return encodeBatchAsJson(batch, appends);
+    if (!framable(streamId)) return encodeBatchAsJson(batch, appends);
     fields.push(streamId, expected === 'any' ? 'a' : expected === 'no_stream' ? 'n' : expected, events.length);
     for (const e of events) {
       const data = JSON.stringify(e.data) as string | undefined;
       const metadata = JSON.stringify(e.metadata) as string | undefined;
-      if (data === undefined || metadata === undefined || e.id.includes(FIELD) || e.type.includes(FIELD))
+      if (data === undefined || metadata === undefined || !framable(e.id) || !framable(e.type) || !Number.isInteger(e.version))
         return encodeBatchAsJson(batch, appends);
       fields.push(e.id, e.type, e.version, data, metadata);
     }
   }
   return fields.join(FIELD);
+}
+
+/** A name that can go in a framed batch as it is (anything else goes the JSON way, which stores what it did before). */
+function framable(name: unknown): boolean {
+  return typeof name === 'string' && !name.includes(FIELD);
 }
 
 function encodeBatchAsJson(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
