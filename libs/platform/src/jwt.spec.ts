@@ -156,3 +156,45 @@ describe('JwtCodec verified-token cache', () => {
     expect(jwt.verify(other)).toBeNull();
   });
 });
+
+describe('JwtCodec: the verified-token cache', () => {
+  /** Verifies `tokens` in turn `rounds` times; how many of those verifications computed an HMAC. */
+  const macsWhilePolling = (codec: JwtCodec, tokens: string[], rounds: number): number => {
+    const mac = jest.spyOn(codec as unknown as { mac: (input: string) => string }, 'mac');
+    try {
+      for (let r = 0; r < rounds; r++) for (const t of tokens) expect(codec.verify(t, NOW)).not.toBeNull();
+      return mac.mock.calls.length;
+    } finally {
+      mac.mockRestore();
+    }
+  };
+
+  it('a line a little longer than the cache, polled in turn, still finds most of its tokens', () => {
+    let now = 0;
+    const secret = `${SECRET}-cyclic`;
+    const codec = new JwtCodec(secret, { cacheSize: 1_000, refreshAfterMs: 30_000, now: () => now });
+    // Signed elsewhere (another key's cache is not this one's), so each token's first use here is a miss.
+    const tokens = Array.from({ length: 1_040 }, (_, i) =>
+      forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, jti: `t${i}` }, secret),
+    );
+    macsWhilePolling(codec, tokens, 1);
+    now += 1_000;
+    // Emptied whenever full (as before), every poll of such a line missed: 3,120 HMACs for 3,120 polls.
+    expect(macsWhilePolling(codec, tokens, 3)).toBeLessThanOrEqual(3 * 40);
+  });
+
+  it('starts over once it has been full for a while, so tokens that ended leave it', () => {
+    let now = 0;
+    const secret = `${SECRET}-refresh`;
+    const codec = new JwtCodec(secret, { cacheSize: 100, refreshAfterMs: 30_000, now: () => now });
+    const old = Array.from({ length: 100 }, (_, i) => codec.sign({ ...claims, jti: `old${i}` }));
+    const fresh = forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, jti: 'fresh' }, secret);
+    // Full: the new token is checked each time, the ones it holds are not.
+    expect(macsWhilePolling(codec, [fresh, fresh], 1)).toBe(2);
+    expect(macsWhilePolling(codec, old, 1)).toBe(0);
+    now += 30_000;
+    expect(macsWhilePolling(codec, [fresh], 1)).toBe(1);
+    expect(macsWhilePolling(codec, [fresh], 1)).toBe(0);
+    expect(macsWhilePolling(codec, old.slice(0, 1), 1)).toBe(1);
+  });
+});
