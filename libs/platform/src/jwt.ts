@@ -20,6 +20,7 @@ export interface JwtCodecOptions {
   cacheSize?: number;
   /** A full cache remembers nothing new for this long, then starts over (default 30 s). */
   refreshAfterMs?: number;
+  /** A monotonic clock in ms (default `performance.now`: a wall clock set back would keep a full cache shut). */
   now?: () => number;
 }
 
@@ -79,7 +80,7 @@ export class JwtCodec {
       new VerifiedTokens(
         options.cacheSize ?? VERIFIED_CACHE_SIZE,
         options.refreshAfterMs ?? VERIFIED_CACHE_REFRESH_MS,
-        options.now ?? Date.now,
+        options.now ?? (() => performance.now()),
       );
     verifiedByKey.set(fingerprint, this.verified);
   }
