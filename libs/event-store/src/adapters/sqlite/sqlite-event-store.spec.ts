@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '../../event-store.contract';
 import { encodeBatch, SqliteEventStore } from './sqlite-event-store';
 
@@ -315,7 +316,7 @@ describe('sqlite: batches framed for the writer', () => {
     expect(fields).toHaveLength(27);
   });
 
-  it('sends a batch whose names hold the separator or are not strings, whose version is not a number or whose data stringifies to nothing, as JSON', () => {
+  it('sends a batch whose names hold the separator or are not strings, whose version or expected revision is not an integer (or any, no_stream) or whose data stringifies to nothing, as JSON', () => {
     const e = event('e1');
     for (const odd of [
       { streamId: 'a\u0001b', expected: 'any' as const, events: [e] },
@@ -325,6 +326,9 @@ describe('sqlite: batches framed for the writer', () => {
       { streamId: 's', expected: 'any' as const, events: [{ ...e, id: undefined as unknown as string }] },
       { streamId: 's', expected: 'any' as const, events: [{ ...e, version: undefined as unknown as number }] },
       { streamId: 7 as unknown as string, expected: 'any' as const, events: [e] },
+      { streamId: 's', expected: undefined as unknown as number, events: [e] },
+      { streamId: 's', expected: '5' as unknown as number, events: [e] },
+      { streamId: 's', expected: 1.5, events: [e] },
     ]) {
       const json = JSON.parse(encodeBatch(1, [odd]));
       expect(json).toEqual({ type: 'commit', batch: 1, appends: [JSON.parse(JSON.stringify(odd))] });
@@ -339,6 +343,56 @@ describe('sqlite: batches framed for the writer', () => {
       await expect(store.append('s', [event('e2')], 'no_stream')).resolves.toMatchObject({ nextRevision: 0 });
       expect((await store.readStream('s')).map((e) => e.id)).toEqual(['e2']);
     } finally {
+      await cleanup();
+    }
+  });
+
+  it('refuses an append without a valid expected revision as a conflict instead of writing it', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      await store.append('s', [event('e1')], 'no_stream');
+      // Framed, `undefined` read back as 0: the append was written at revision 1 as if 0 had been expected.
+      await expect(store.append('s', [event('e2')], undefined as unknown as number)).rejects.toThrow(/expected revision/);
+      expect((await store.readStream('s')).map((e) => e.id)).toEqual(['e1']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('refuses an append whose data JSON cannot write, and commits the others of its batch', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const results = await Promise.allSettled([
+        store.append('a', [event('e1')], 'no_stream'),
+        store.append('b', [{ ...event('e2'), data: { n: BigInt(1) } }], 'no_stream'),
+        store.append('c', [event('e3')], 'no_stream'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/BigInt/);
+      expect((await store.readStream('b')).length).toBe(0);
+      await expect(store.append('b', [event('e4')], 'no_stream')).resolves.toMatchObject({ nextRevision: 0 });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('the writer answers a batch it cannot read with a failure and goes on', async () => {
+    // The store made the file; a second writer on it stands in for the store's own.
+    const { dir, cleanup } = tempStore();
+    const writer = new Worker(join(__dirname, 'sqlite-writer.worker.js'), { workerData: { file: join(dir, 'events.db') } });
+    try {
+      const reply = (message: unknown) =>
+        new Promise<{ type: string; message?: string }>((resolve) => {
+          writer.once('message', resolve);
+          writer.postMessage(message);
+        });
+      expect(await reply('B\u00011\u00012\u0001only-a-stream')).toMatchObject({ type: 'failed', message: /could not read/ });
+      expect(await reply(encodeBatch(2, [{ streamId: 's', expected: 'no_stream', events: [event('e1')] }]))).toMatchObject({
+        type: 'committed',
+        outcomes: [{ ok: true, nextRevision: 0 }],
+      });
+    } finally {
+      await writer.terminate();
       await cleanup();
     }
   });

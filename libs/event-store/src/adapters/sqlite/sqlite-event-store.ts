@@ -29,7 +29,7 @@ type Outcome =
 
 type WriterReply =
   | { type: 'committed'; batch: number; outcomes: Outcome[]; before: number; after: number }
-  | { type: 'failed'; batch: number; message: string }
+  | { type: 'failed'; batch: number | null; message: string }
   | { type: 'closed' };
 
 interface Row {
@@ -159,15 +159,32 @@ export class SqliteEventStore implements EventStore {
   private flush(): void {
     this.flushScheduled = false;
     if (this.inFlight.length >= MAX_BATCHES_IN_FLIGHT || this.queue.length === 0) return;
-    const batch = this.queue;
+    let batch = this.queue;
     this.queue = [];
+    // One string, not an object graph: structured cloning every event costs the event loop more than
+    // stringifying, and the writer thread (on the other core) takes the stored text as it comes.
+    let message: string;
+    try {
+      message = encodeBatch(this.batchNumber + 1, batch);
+    } catch {
+      // Data JSON cannot write (a BigInt, a cycle): those appends are refused, the others go on.
+      batch = batch.filter((p) => {
+        try {
+          encodeBatch(0, [p]);
+          return true;
+        } catch (err) {
+          p.reject(err);
+          return false;
+        }
+      });
+      if (batch.length === 0) return;
+      message = encodeBatch(this.batchNumber + 1, batch);
+    }
     this.inFlight.push(batch);
     this.batchNumber += 1;
     // Keep the process alive while a commit is pending; an idle writer must not.
     this.writer.ref();
-    // One string, not an object graph: structured cloning every event costs the event loop more than
-    // stringifying, and the writer thread (on the other core) takes the stored text as it comes.
-    this.writer.postMessage(encodeBatch(this.batchNumber, batch));
+    this.writer.postMessage(message);
   }
 
   private onWriterReply(reply: WriterReply): void {
@@ -381,13 +398,14 @@ const FIELD = '\u0001';
  * append its stream id, expected revision (`a` any, `n` no stream, or the number) and event count, then
  * per event its id, type, version and the stored JSON text of data and metadata, all joined by FIELD.
  * Each event's data is stringified once, here, and stored as it comes: the writer parses nothing.
- * Should a name hold FIELD or not be a string, a version not be an integer, or data stringify to nothing,
- * the batch goes as one JSON document instead.
+ * Should a name hold FIELD or not be a string, a version or expected revision not be an integer (or `any`,
+ * `no_stream`), or data stringify to nothing, the batch goes as one JSON document instead.
  */
 export function encodeBatch(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
   const fields: (string | number)[] = ['B', batch, appends.length];
   for (const { streamId, expected, events } of appends) {
-    if (!framable(streamId)) return encodeBatchAsJson(batch, appends);
+    if (!framable(streamId) || !(expected === 'any' || expected === 'no_stream' || Number.isInteger(expected)))
+      return encodeBatchAsJson(batch, appends);
     fields.push(streamId, expected === 'any' ? 'a' : expected === 'no_stream' ? 'n' : expected, events.length);
     for (const e of events) {
       const data = JSON.stringify(e.data) as string | undefined;

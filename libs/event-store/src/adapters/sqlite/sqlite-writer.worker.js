@@ -147,8 +147,10 @@ parentPort.on('message', (raw) => {
   try {
     message = decodeBatch(raw);
   } catch (err) {
-    // Without the batch number the reply cannot name it: fail the writer (the store rejects everything in flight).
-    throw new Error(`event store writer got a batch it cannot read: ${err instanceof Error ? err.message : String(err)}`);
+    // Replies answer batches in the order they came: this one is refused, the writer goes on.
+    const reason = err instanceof Error ? err.message : String(err);
+    parentPort.postMessage({ type: 'failed', batch: null, message: `the writer could not read the batch: ${reason}` });
+    return;
   }
   try {
     parentPort.postMessage({ type: 'committed', batch: message.batch, ...commitBatch.immediate(message.appends) });
