@@ -15,6 +15,7 @@ const VERIFIED_CACHE_SIZE = 100_000;
 /** How long a full cache keeps what it holds before it starts over. */
 const VERIFIED_CACHE_REFRESH_MS = 30_000;
 
+/** The verified-token cache's settings; they apply where this codec is the first with its key (the cache is shared). */
 export interface JwtCodecOptions {
   /** Verified tokens remembered (default 100,000). */
   cacheSize?: number;

@@ -104,7 +104,8 @@ const FIELD = '\u0001';
 
 /**
  * A commit as sent by SqliteEventStore.flush: framed fields, data and metadata already the JSON text to
- * store; or, for names that hold the separator, one JSON document whose data is stringified here.
+ * store; or, for what the framing does not carry (see encodeBatch), one JSON document whose data is
+ * stringified here.
  */
 function decodeBatch(raw) {
   if (raw[0] === '{') {
