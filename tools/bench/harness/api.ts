@@ -49,8 +49,13 @@ export async function createConcert(driver: HttpDriver, concertId: number, dates
 
 /** The first date of the seeded demo concert (concert 1, 50 seats a date). */
 export async function firstDemoDate(driver: HttpDriver, token: string): Promise<string> {
+  return (await demoDates(driver, token, 1))[0];
+}
+
+/** The dates of the seeded demo concert with seats left, in order; fails unless there are at least `atLeast`. */
+export async function demoDates(driver: HttpDriver, token: string, atLeast: number): Promise<string[]> {
   const res = await driver.call('GET', '/concerts/1/available-dates', { token });
-  if (res.status !== 200 || !res.body.availableDates?.length)
-    throw new Error(`available-dates: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.availableDates[0];
+  if (res.status !== 200 || !(res.body.availableDates?.length >= atLeast))
+    throw new Error(`available-dates (${atLeast} wanted): ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.availableDates;
 }
