@@ -72,6 +72,30 @@ export function withRotatingToken(request: autocannon.Request, tokens: string[])
   };
 }
 
+/**
+ * `POST /reservations`: the i-th request sent (from 0) holds `hold(i).body` with `hold(i).token`; `onResponse`
+ * sees each reply (autocannon's hook).
+ */
+export function holdRequest(
+  hold: (i: number) => { token: string; body: object },
+  onResponse?: (status: number, body: string) => void,
+): autocannon.Request {
+  let next = 0;
+  return {
+    method: 'POST',
+    path: '/reservations',
+    setupRequest: (req) => {
+      const { token, body } = hold(next++);
+      return {
+        ...req,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      };
+    },
+    ...(onResponse ? { onResponse } : {}),
+  };
+}
+
 export function formatStatuses(statuses: Record<string, number>): string {
   return Object.entries(statuses)
     .sort(([a], [b]) => a.localeCompare(b))

@@ -1,7 +1,7 @@
 import { createConcert, dateInDays } from '../harness/api';
 import { BenchContext } from '../harness/context';
 import { HttpDriver } from '../harness/driver';
-import { formatStatuses, load } from '../harness/load';
+import { formatStatuses, holdRequest, load } from '../harness/load';
 import { Row } from '../harness/report';
 import { ServerProcess } from '../harness/server';
 import { efficiency, measureSteady, steadyColumns } from '../harness/steady';
@@ -24,24 +24,16 @@ export async function runHold(ctx: BenchContext, server: ServerProcess, tokens: 
   await createConcert(admin, BENCH_CONCERT, dates, seatsPerDate).finally(() => admin.close());
 
   const reservationIds: string[] = [];
-  let next = 0;
   const requests = [
-    {
-      method: 'POST',
-      path: '/reservations',
-      setupRequest: (req: object) => {
-        const i = next++;
-        const body = { concertId: BENCH_CONCERT, date: dates[Math.floor(i / seatsPerDate)], seatNumber: (i % seatsPerDate) + 1 };
-        return {
-          ...req,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
-          body: JSON.stringify(body),
-        };
-      },
-      onResponse: (status: number, body: string) => {
+    holdRequest(
+      (i) => ({
+        token: tokens[i % tokens.length],
+        body: { concertId: BENCH_CONCERT, date: dates[Math.floor(i / seatsPerDate)], seatNumber: (i % seatsPerDate) + 1 },
+      }),
+      (status, body) => {
         if (status === 201) reservationIds.push(JSON.parse(String(body)).reservationId);
       },
-    },
+    ),
   ];
   if (count < 2 * ctx.connections) throw new Error(`only ${count} tokens to hold seats with: the token-issue row issued too few`);
   const warmup = Math.max(ctx.connections, Math.floor(count / 10));

@@ -1,7 +1,7 @@
 import { demoDates, issueTokens } from '../harness/api';
 import { BenchContext } from '../harness/context';
 import { HttpDriver } from '../harness/driver';
-import { formatStatuses, load, LoadResult } from '../harness/load';
+import { formatStatuses, holdRequest, load, LoadResult } from '../harness/load';
 import { Row } from '../harness/report';
 import { spawnEmbedded } from '../harness/server';
 import { efficiency, measureSteady } from '../harness/steady';
@@ -47,22 +47,11 @@ export async function runOnSaleSpike(ctx: BenchContext): Promise<Row> {
     const [first, warmupDate] = await demoDates(driver, users[0].token, 2);
     date = first;
     const race = (on: string) => {
-      let next = 0;
-      const requests = [
-        {
-          method: 'POST',
-          path: '/reservations',
-          setupRequest: (req: object) => {
-            const i = next++;
-            return {
-              ...req,
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${users[i % USERS].token}` },
-              body: JSON.stringify({ concertId: 1, date: on, seatNumber: (i % SEATS) + 1 }),
-            };
-          },
-        },
-      ];
-      return load({ url: server.url, connections: RACE_CONNECTIONS, amount: USERS, requests });
+      const request = holdRequest((i) => ({
+        token: users[i % USERS].token,
+        body: { concertId: 1, date: on, seatNumber: (i % SEATS) + 1 },
+      }));
+      return load({ url: server.url, connections: RACE_CONNECTIONS, amount: USERS, requests: [request] });
     };
     const warmup = await race(warmupDate);
     checks.push({
