@@ -155,9 +155,7 @@ describe('JwtCodec verified-token cache', () => {
     expect(jwt.verify(other)).toBeNull();
     expect(jwt.verify(other)).toBeNull();
   });
-});
 
-describe('JwtCodec: the verified-token cache', () => {
   /** Verifies `tokens` in turn `rounds` times; how many of those verifications computed an HMAC. */
   const macsWhilePolling = (codec: JwtCodec, tokens: string[], rounds: number): number => {
     const mac = jest.spyOn(codec as unknown as { mac: (input: string) => string }, 'mac');
