@@ -61,10 +61,13 @@ describe('rate limits at their defaults, under a flood from one address and one 
     const issued = issue.statuses.get(200) ?? 0;
     const issueLimited = issue.statuses.get(429) ?? 0;
 
-    const userId = randomUUID();
-    const { token } = (await call(url, 'POST', '/queue/token', { body: { userId } })).body;
-    // The IP budget may be spent by the flood above: wait until it refills before the token flood.
+    // The flood above leaves the IP's bucket empty: wait until it refills before issuing the token the
+    // write flood uses (issued first, it could be refused 429, and the flood then ran without a token).
     await new Promise((r) => setTimeout(r, 2000));
+    const userId = randomUUID();
+    const issuedForWrites = await call(url, 'POST', '/queue/token', { body: { userId } });
+    expect(issuedForWrites.status).toBe(200);
+    const { token } = issuedForWrites.body;
     const writes = await flood(600, 16, 5000, () => call(url, 'POST', `/users/${userId}/charge`, { token, body: { amount: 1 } }));
     const charged = writes.statuses.get(200) ?? 0;
     const balance = (await call(url, 'GET', `/users/${userId}/balance`, { token })).body.balance;
