@@ -29,6 +29,14 @@ describe('execute with likelyNew', () => {
     expect((await store.readStream('s-new')).map((e) => e.type)).toEqual(['Opened']);
   });
 
+  it('queues the append before it returns, so a caller can queue another right behind it in the same tick', () => {
+    const store = new InMemoryEventStore();
+    const append = jest.spyOn(store, 'append');
+    const pending = execute(store, 's-new', counter, { type: 'Open', by: 'a' }, { now, likelyNew: true });
+    expect(append).toHaveBeenCalledTimes(1);
+    return pending;
+  });
+
   it('decides on the stored stream when the stream exists after all: a conflict, a no-op or a refusal is checked against it', async () => {
     const store = new InMemoryEventStore();
     await execute(store, 's-old', counter, { type: 'Open', by: 'first' }, { now });

@@ -40,7 +40,9 @@ export interface Handled<S, E> {
  * `likelyNew`: the caller's read model has never seen this stream (a new user's first token), so the
  * first attempt decides on the initial state and appends with `no_stream` without reading. If the
  * stream exists after all, that append conflicts and the next attempt reads it; a refusal or a no-op
- * decided on the assumed state is checked the same way, against the stream as stored.
+ * decided on the assumed state is checked the same way, against the stream as stored. That first append
+ * is queued before `execute` returns (no await comes before it): an append the caller makes in the same
+ * tick goes to the store after it.
  */
 export async function execute<S, C, E extends DomainEvent>(
   store: EventStore,

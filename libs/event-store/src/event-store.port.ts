@@ -38,6 +38,12 @@ export interface EventStore {
   /** The position of the last event in the store (0 when empty). */
   headPosition(): Promise<number>;
   close(): Promise<void>;
+  /**
+   * True when every append to the store passes through this object (one process alone on its file),
+   * in the order it was called: no other writer can get between two appends queued in one tick.
+   * Absent or false wherever another process or instance may write.
+   */
+  readonly soleWriter?: boolean;
 }
 
 export class WrongExpectedRevisionError extends Error {

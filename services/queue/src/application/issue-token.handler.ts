@@ -32,20 +32,32 @@ export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand, Iss
       const now = this.runtime.clock.now();
       const current = line.latestOf(userId);
       const liveTokenOver = current && line.overReason(current, now.getTime(), this.runtime.idleTimeoutMs);
-      const result = await execute(
+      const tokenId = randomUUID();
+      const issuing = execute(
         this.store,
         queueUserStream(userId),
         userTokenDecider,
-        { type: 'IssueToken', userId, tokenId: randomUUID(), now, liveTokenOver },
-        // A user the line has never seen has no stream yet: write it without reading it first.
+        { type: 'IssueToken', userId, tokenId, now, liveTokenOver },
+        // A user the line has never seen has no stream yet: write it without reading it first (the
+        // append is queued before execute returns)...
         { now, likelyNew: current === undefined },
       );
-      await this.runtime.catchUp(result.appended?.position);
-      return result.appended !== null;
+      // ...and, where the room has space and nobody waits, the token's activation right behind it.
+      const admitting = current === undefined ? this.runtime.admitWithIssue(tokenId, userId, now) : undefined;
+      const waiting = admitting ? undefined : this.runtime.issuedWaiting();
+      try {
+        const result = await issuing;
+        await this.runtime.catchUp(result.appended?.position);
+        if (admitting) await admitting;
+        return result.appended !== null;
+      } finally {
+        waiting?.folded();
+      }
     });
-    if (issued) await this.runtime.admit();
     const record = line.latestOf(userId);
     if (!record) throw new DomainError(ErrorCode.Internal, 'Token was not recorded');
+    // Not let in with its issue: the admission run fills the free slots in ticket order.
+    if (issued && record.status === 'WAITING') await this.runtime.admit();
     const now = this.runtime.clock.now().getTime();
     line.touch(record, now, this.runtime.idleTimeoutMs);
     return {

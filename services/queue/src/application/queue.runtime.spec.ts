@@ -81,6 +81,21 @@ class ControlledStore implements EventStore {
   }
 }
 
+/**
+ * The in-memory store declared the one writer of its log (as the embedded SQLite store is), recording
+ * for each append how many appends had settled when it was called.
+ */
+class SoleWriterStore extends InMemoryEventStore {
+  readonly soleWriter = true;
+  readonly calls: { streamId: string; settledBefore: number }[] = [];
+  private settled = 0;
+
+  override append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.calls.push({ streamId, settledBefore: this.settled });
+    return super.append(streamId, events, expected).finally(() => this.settled++);
+  }
+}
+
 interface Instance {
   runtime: QueueRuntime;
   issue(userId: string): ReturnType<IssueTokenHandler['execute']>;
@@ -309,6 +324,89 @@ describe('QueueRuntime', () => {
       if (e.type === 'TokenExpired') active--;
     }
     expect(peak).toBe(3);
+  });
+
+  describe("where this process is the store's one writer", () => {
+    const admissionEvents = async (store: EventStore) =>
+      (await store.readAll(0, 10_000)).filter((e) => e.streamId === QUEUE_ADMISSION_STREAM);
+
+    it('lets a new token in with its issue: the activation is queued before the issue has committed', async () => {
+      const store = new SoleWriterStore();
+      const q = await instance(store, new FakeClock(), { ...env, QUEUE_MAX_ACTIVE: '2' });
+      const userId = randomUUID();
+      const reply = await q.issue(userId);
+      expect(reply).toMatchObject({ status: 'ACTIVE', queuePosition: 0 });
+      expect(store.calls).toEqual([
+        { streamId: queueUserStream(userId), settledBefore: 0 },
+        { streamId: QUEUE_ADMISSION_STREAM, settledBefore: 0 },
+      ]);
+      const events = await store.readAll(0, 100);
+      expect(events.map((e) => [e.type, (e.data as { tokenId: string }).tokenId])).toEqual([
+        ['TokenIssued', reply.tokenId],
+        ['TokenActivated', reply.tokenId],
+      ]);
+    });
+
+    it('keeps the cap and the ticket order when many new users arrive at once', async () => {
+      const store = new SoleWriterStore();
+      const q = await instance(store, new FakeClock(), { ...env, QUEUE_MAX_ACTIVE: '3', QUEUE_IDLE_TIMEOUT_SECONDS: '1000' });
+      const replies = await Promise.all(Array.from({ length: 20 }, () => q.issue(randomUUID())));
+      const tickets = (await store.readAll(0, 10_000))
+        .filter((e) => e.type === 'TokenIssued')
+        .map((e) => (e.data as { tokenId: string }).tokenId);
+      const admitted = (await admissionEvents(store)).map((e) => (e.data as { tokenId: string }).tokenId);
+      expect(admitted).toEqual(tickets.slice(0, 3));
+      const views = await Promise.all(tickets.map((t) => q.peek(t)));
+      expect(views.map((v) => v.queuePosition)).toEqual([0, 0, 0, ...Array.from({ length: 17 }, (_, i) => i + 1)]);
+      expect(
+        replies
+          .filter((r) => r.status === 'ACTIVE')
+          .map((r) => r.tokenId)
+          .sort(),
+      ).toEqual(admitted.slice().sort());
+
+      await q.release(replies.find((r) => r.tokenId === tickets[0])!.userId);
+      expect((await q.peek(tickets[3])).status).toBe('ACTIVE');
+      expect((await admissionEvents(store)).map((e) => (e.data as { tokenId: string }).tokenId)).toEqual(tickets.slice(0, 4));
+    });
+
+    it('never lets a new token in ahead of one already waiting, even with a slot just freed', async () => {
+      const store = new SoleWriterStore();
+      const q = await instance(store, new FakeClock(), env);
+      const first = await q.issue(randomUUID());
+      const second = await q.issue(randomUUID());
+      expect(second.status).toBe('WAITING');
+      // The payer's release frees the slot and starts an admission run; a new user arrives meanwhile.
+      const [, late] = await Promise.all([q.releaseOnly(first.userId), q.issue(randomUUID())]);
+      await q.runtime.admit();
+      expect((await q.peek(second.tokenId)).status).toBe('ACTIVE');
+      expect(await q.peek(late.tokenId)).toMatchObject({ status: 'WAITING', queuePosition: 1 });
+    });
+
+    it('rebuilds the same line after a restart', async () => {
+      const store = new SoleWriterStore();
+      const clock = new FakeClock();
+      const before = await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '2' });
+      const replies = await Promise.all(Array.from({ length: 4 }, () => before.issue(randomUUID())));
+      const views = async (q: Instance) => (await Promise.all(replies.map((r) => q.peek(r.tokenId)))).map((v) => v.status);
+      const seen = await views(before);
+      expect(seen.filter((s) => s === 'ACTIVE')).toHaveLength(2);
+      await before.runtime.onModuleDestroy();
+      const after = await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '2' });
+      expect(await views(after)).toEqual(seen);
+    });
+
+    it('leaves admission to the runs on a store other instances may write', async () => {
+      const store = new SoleWriterStore();
+      Object.defineProperty(store, 'soleWriter', { value: false });
+      const q = await instance(store, new FakeClock(), env);
+      const userId = randomUUID();
+      expect((await q.issue(userId)).status).toBe('ACTIVE');
+      expect(store.calls).toEqual([
+        { streamId: queueUserStream(userId), settledBefore: 0 },
+        { streamId: QUEUE_ADMISSION_STREAM, settledBefore: 1 },
+      ]);
+    });
   });
 
   describe('after a restart', () => {

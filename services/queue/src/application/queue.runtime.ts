@@ -1,8 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { QUEUE_ADMISSION_STREAM, queueUserStream, TokenExpiryReason } from '@concert/contracts';
-import { envelope, EVENT_STORE, EventStore, execute, Subscription, WrongExpectedRevisionError } from '@concert/event-store';
+import { QUEUE_ADMISSION_STREAM, queueUserStream, TokenActivated, TokenExpiryReason } from '@concert/contracts';
+import {
+  AppendResult,
+  envelope,
+  EVENT_STORE,
+  EventStore,
+  execute,
+  Subscription,
+  WrongExpectedRevisionError,
+} from '@concert/event-store';
 import { AppConfig, CLOCK, Clock, CONFIG, KeyedMutex } from '@concert/platform';
-import { admit, guaranteedAdmissionsPerMinute } from '../domain/admission';
+import { admit, admitOnIssue, guaranteedAdmissionsPerMinute } from '../domain/admission';
 import { userTokenDecider } from '../domain/user-token.decider';
 import { QueueLine, TokenRecord } from '../line/queue-line';
 
@@ -21,6 +29,18 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly admissionLock = new KeyedMutex();
   /** An admission run queued but not started yet: later callers join it instead of queueing another. */
   private pendingAdmission?: Promise<void>;
+  /**
+   * Admission appends queued and not yet folded into the line, and the revision the next one expects
+   * while there are any: appends are chained, so one can be queued while the last one commits.
+   */
+  private admissionsInFlight = 0;
+  private admissionTail = -1;
+  /** Waiting tokens an admission append on its way activates (they still read WAITING in the line). */
+  private readonly activatingFromLine = new Set<string>();
+  /** New tokens admitted with their issue, the activation on its way (not in the line yet). */
+  private activatingOnIssue = 0;
+  /** New tokens issued here and left to wait, not in the line yet: nobody issued after them goes first. */
+  private waitingOnIssue = 0;
   private subscription?: Subscription;
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
@@ -133,24 +153,103 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       await this.catchUp();
       const now = this.clock.now();
       const events = admit({
-        candidates: this.line.waitingInTicketOrder(),
-        activeCount: this.line.activeCount(),
+        candidates: this.waitingNotActivating(),
+        activeCount: this.line.activeCount() + this.activatingFromLine.size + this.activatingOnIssue,
         maxActive: this.config.queueMaxActive,
         now,
         activeTtlSeconds: this.config.activeTokenTtlSeconds,
         idleTimeoutMs: this.idleTimeoutMs,
       });
       if (events.length === 0) return;
-      const expected = this.line.admissionRevision === -1 ? 'no_stream' : this.line.admissionRevision;
       try {
-        const appended = await this.store.append(QUEUE_ADMISSION_STREAM, envelope(events, now), expected);
-        await this.catchUp(appended.position);
+        await this.appendAdmission(events, now, true);
         return;
       } catch (err) {
         if (!(err instanceof WrongExpectedRevisionError)) throw err;
       }
     }
     this.logger.warn(`admission lost ${ADMISSION_ATTEMPTS} races in a row; the next sweep retries`);
+  }
+
+  private *waitingNotActivating(): Generator<TokenRecord> {
+    for (const record of this.line.waitingInTicketOrder()) if (!this.activatingFromLine.has(record.tokenId)) yield record;
+  }
+
+  /**
+   * Queues a new token's activation in the same tick as its `TokenIssued`, when nobody is waiting and a
+   * slot is free: both go to the store in one group commit, and the holder hears ACTIVE after one commit
+   * instead of two. Only where this process is the store's one writer (the embedded mode): there no
+   * other instance can issue a token between them, so first come, first in holds. Call it right after
+   * the `TokenIssued` append was queued (same tick). Resolves true once the activation is in the line;
+   * false when the token must wait for an admission run (then call `issuedWaiting` instead).
+   */
+  admitWithIssue(tokenId: string, userId: string, now: Date): Promise<boolean> | undefined {
+    if (!this.store.soleWriter) return undefined;
+    const events = admitOnIssue({
+      tokenId,
+      userId,
+      waitingCount: this.line.waitingCount() - this.activatingFromLine.size + this.waitingOnIssue,
+      activeCount: this.line.activeCount() + this.activatingFromLine.size + this.activatingOnIssue,
+      maxActive: this.config.queueMaxActive,
+      now,
+      activeTtlSeconds: this.config.activeTokenTtlSeconds,
+    });
+    if (events.length === 0) return undefined;
+    return this.appendAdmission(events, now, false).then(
+      () => true,
+      (err: unknown) => {
+        this.logger.warn(`admission of ${tokenId} with its issue failed, it waits for the next run: ${String(err)}`);
+        return false;
+      },
+    );
+  }
+
+  /** A token issued here that waits for an admission run: counted as waiting until `folded` runs. */
+  issuedWaiting(): { folded: () => void } {
+    this.waitingOnIssue++;
+    let done = false;
+    return {
+      folded: () => {
+        if (done) return;
+        done = true;
+        this.waitingOnIssue--;
+      },
+    };
+  }
+
+  /**
+   * Appends activations to the admission stream, chained on any still on their way (the expected
+   * revision is the one the last queued append will leave), and resolves once the line has folded them.
+   * A failed append fails those chained on it too; the next, with none in flight, starts from the line.
+   */
+  private async appendAdmission(events: TokenActivated[], now: Date, fromLine: boolean): Promise<AppendResult> {
+    const base = this.admissionsInFlight > 0 ? this.admissionTail : this.line.admissionRevision;
+    this.admissionTail = base + events.length;
+    this.admissionsInFlight++;
+    if (fromLine) for (const e of events) this.activatingFromLine.add(e.data.tokenId);
+    else this.activatingOnIssue += events.length;
+    const settled = (): void => {
+      this.admissionsInFlight--;
+      if (!fromLine) this.activatingOnIssue -= events.length;
+    };
+    let appended: AppendResult;
+    try {
+      appended = await this.store.append(QUEUE_ADMISSION_STREAM, envelope(events, now), base === -1 ? 'no_stream' : base);
+    } catch (err) {
+      if (fromLine) for (const e of events) this.activatingFromLine.delete(e.data.tokenId);
+      settled();
+      throw err;
+    }
+    // Committed: until the line folds them, these read WAITING there and count as waiting (which only holds
+    // back admissions with an issue); tokens admitted with their issue are not in the line yet, so they
+    // count as active until it has them.
+    if (fromLine) for (const e of events) this.activatingFromLine.delete(e.data.tokenId);
+    try {
+      await this.catchUp(appended.position);
+      return appended;
+    } finally {
+      settled();
+    }
   }
 
   /** Records TTL and idle expiries the clock has decided, then fills the freed slots. */

@@ -1,4 +1,12 @@
-import { admit, AdmissionInput, estimateWaitMinutes, guaranteedAdmissionsPerMinute, isIdle, WaitingCandidate } from './admission';
+import {
+  admit,
+  AdmissionInput,
+  admitOnIssue,
+  estimateWaitMinutes,
+  guaranteedAdmissionsPerMinute,
+  isIdle,
+  WaitingCandidate,
+} from './admission';
 
 const NOW = new Date('2030-01-01T00:10:00.000Z');
 const seen = (secondsAgo: number) => NOW.getTime() - secondsAgo * 1000;
@@ -107,5 +115,35 @@ describe('estimated wait', () => {
   it('turns over the whole house once per TTL when nobody pays', () => {
     expect(guaranteedAdmissionsPerMinute(100, 600)).toBe(10);
     expect(guaranteedAdmissionsPerMinute(3, 600)).toBeCloseTo(0.3);
+  });
+
+  describe('with the issue', () => {
+    const input = {
+      tokenId: 't-new',
+      userId: 'u-new',
+      maxActive: 2,
+      now: new Date('2030-01-01T00:00:00Z'),
+      activeTtlSeconds: 60,
+    };
+
+    it('lets a new token straight in when nobody waits and a slot is free', () => {
+      expect(admitOnIssue({ ...input, waitingCount: 0, activeCount: 1 })).toEqual([
+        {
+          type: 'TokenActivated',
+          data: {
+            tokenId: 't-new',
+            userId: 'u-new',
+            activatedAt: '2030-01-01T00:00:00.000Z',
+            expiresAt: '2030-01-01T00:01:00.000Z',
+          },
+        },
+      ]);
+    });
+
+    it('lets nobody in ahead of a waiting token, or into a full house', () => {
+      expect(admitOnIssue({ ...input, waitingCount: 1, activeCount: 0 })).toEqual([]);
+      expect(admitOnIssue({ ...input, waitingCount: 0, activeCount: 2 })).toEqual([]);
+      expect(admitOnIssue({ ...input, waitingCount: 0, activeCount: 3 })).toEqual([]);
+    });
   });
 });

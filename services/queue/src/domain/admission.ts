@@ -47,6 +47,37 @@ export function admit({
   return events;
 }
 
+export interface IssueAdmissionInput {
+  tokenId: string;
+  userId: string;
+  /** Tokens waiting for a slot, counting those issued but not yet in the line. */
+  waitingCount: number;
+  /** ACTIVE tokens, counting those whose activation is on its way to the store. */
+  activeCount: number;
+  maxActive: number;
+  now: Date;
+  activeTtlSeconds: number;
+}
+
+/**
+ * A new token let in with its issue: when nobody waits ahead of it and a slot is free, it needs no
+ * admission run (first come, first in still holds: it is first). Otherwise none: it waits its turn.
+ */
+export function admitOnIssue({
+  tokenId,
+  userId,
+  waitingCount,
+  activeCount,
+  maxActive,
+  now,
+  activeTtlSeconds,
+}: IssueAdmissionInput): TokenActivated[] {
+  if (waitingCount > 0 || activeCount >= maxActive) return [];
+  const activatedAt = isoTime(now);
+  const expiresAt = isoTime(now.getTime() + activeTtlSeconds * 1000);
+  return [{ type: 'TokenActivated', data: { tokenId, userId, activatedAt, expiresAt } }];
+}
+
 /** The rate the line moves at when nobody pays: every slot frees by the end of its TTL. */
 export function guaranteedAdmissionsPerMinute(maxActive: number, activeTtlSeconds: number): number {
   return (maxActive * 60) / activeTtlSeconds;

@@ -263,6 +263,22 @@ describe('sqlite: streams kept in memory', () => {
   });
 });
 
+describe('sqlite: the one writer of its file', () => {
+  it("says so alone on its file, and not when it polls for other processes' writes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-sole-'));
+    const alone = new SqliteEventStore(join(dir, 'events.db'));
+    const shared = new SqliteEventStore(join(dir, 'events.db'), { pollIntervalMs: 1_000 });
+    try {
+      expect(alone.soleWriter).toBe(true);
+      expect(shared.soleWriter).toBe(false);
+    } finally {
+      await shared.close();
+      await alone.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sqlite: batches in flight', () => {
   it('answers each append of overlapping batches with its own position, in the order sent, and close waits for all', async () => {
     const { store, dir, cleanup } = tempStore();

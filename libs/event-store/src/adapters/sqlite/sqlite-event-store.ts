@@ -142,6 +142,11 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** Alone on the file (no polling for other processes' writes): every append passes through here. */
+  get soleWriter(): boolean {
+    return !this.options.pollIntervalMs;
+  }
+
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store closed'));
     if (this.writerError) return Promise.reject(this.writerError);
