@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NewEvent, QUEUE_ADMISSION_STREAM, queueUserStream, StoredEvent, TokenExpiryReason } from '@concert/contracts';
 import {
   AppendResult,
@@ -7,6 +10,7 @@ import {
   ExpectedRevision,
   InMemoryEventStore,
   PullSubscription,
+  SqliteEventStore,
   SubscribeOptions,
   Subscription,
 } from '@concert/event-store';
@@ -383,6 +387,27 @@ describe('QueueRuntime', () => {
       expect(await q.peek(late.tokenId)).toMatchObject({ status: 'WAITING', queuePosition: 1 });
     });
 
+    it('on the SQLite store: each activation right behind its issue, the cap and the ticket order kept', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'queue-runtime-'));
+      const store = new SqliteEventStore(join(dir, 'events.db'));
+      try {
+        const q = await instance(store, new FakeClock(), { ...env, QUEUE_MAX_ACTIVE: '3', QUEUE_IDLE_TIMEOUT_SECONDS: '1000' });
+        const replies = await Promise.all(Array.from({ length: 8 }, () => q.issue(randomUUID())));
+        const events = await store.readAll(0, 100);
+        const tokenOf = (e: StoredEvent) => (e.data as { tokenId: string }).tokenId;
+        const issued = events.filter((e) => e.type === 'TokenIssued');
+        const activated = events.filter((e) => e.type === 'TokenActivated');
+        expect(issued).toHaveLength(8);
+        expect(activated.map(tokenOf)).toEqual(issued.slice(0, 3).map(tokenOf));
+        for (const [i, a] of activated.entries()) expect(a.position).toBe(issued[i].position + 1);
+        expect(replies.filter((r) => r.status === 'ACTIVE').map((r) => r.tokenId)).toEqual(activated.map(tokenOf));
+        await q.runtime.onModuleDestroy();
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('rebuilds the same line after a restart', async () => {
       const store = new SoleWriterStore();
       const clock = new FakeClock();
@@ -394,6 +419,19 @@ describe('QueueRuntime', () => {
       await before.runtime.onModuleDestroy();
       const after = await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '2' });
       expect(await views(after)).toEqual(seen);
+    });
+
+    it('leaves admission to the runs when two queue runtimes share the store object', async () => {
+      const store = new SoleWriterStore();
+      const clock = new FakeClock();
+      const one = await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '5' });
+      await instance(store, clock, { ...env, QUEUE_MAX_ACTIVE: '5' });
+      const userId = randomUUID();
+      expect((await one.issue(userId)).status).toBe('ACTIVE');
+      expect(store.calls).toEqual([
+        { streamId: queueUserStream(userId), settledBefore: 0 },
+        { streamId: QUEUE_ADMISSION_STREAM, settledBefore: 1 },
+      ]);
     });
 
     it('leaves admission to the runs on a store other instances may write', async () => {

@@ -15,6 +15,8 @@ import { userTokenDecider } from '../domain/user-token.decider';
 import { QueueLine, TokenRecord } from '../line/queue-line';
 
 const SWEEP_INTERVAL_MS = 250;
+/** Queue runtimes open on each store object: tokens are let in with their issue only where there is one. */
+const runtimesOnStore = new WeakMap<EventStore, number>();
 const ADMISSION_ATTEMPTS = 10;
 
 /**
@@ -69,12 +71,15 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   /** Rebuilds the line from the queue's events and keeps it live. */
   async open(): Promise<void> {
     this.subscription = this.store.subscribeAll(0, (e) => this.line.apply(e), { streamPrefixes: ['queue-'] });
+    runtimesOnStore.set(this.store, (runtimesOnStore.get(this.store) ?? 0) + 1);
     await this.catchUp();
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.subscription) runtimesOnStore.set(this.store, (runtimesOnStore.get(this.store) ?? 1) - 1);
     await this.subscription?.close();
+    this.subscription = undefined;
   }
 
   /** Read-your-writes: wait until the line has folded everything up to `position` (default: the store's head). */
@@ -178,13 +183,16 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Queues a new token's activation in the same tick as its `TokenIssued`, when nobody is waiting and a
    * slot is free: both go to the store in one group commit, and the holder hears ACTIVE after one commit
-   * instead of two. Only where this process is the store's one writer (the embedded mode): there no
-   * other instance can issue a token between them, so first come, first in holds. Call it right after
+   * instead of two. Only where this process is the store's one writer (the embedded mode) and this is
+   * the one queue runtime on it: there nobody else can issue a token between them, so first come, first
+   * in holds. Call it right after
    * the `TokenIssued` append was queued (same tick). Resolves true once the activation is in the line;
    * false when the token must wait for an admission run (then call `issuedWaiting` instead).
    */
   admitWithIssue(tokenId: string, userId: string, now: Date): Promise<boolean> | undefined {
-    if (!this.store.soleWriter) return undefined;
+    // The counts below are this runtime's own: another on the same store could have a token issued to
+    // wait that this one does not know of.
+    if (!this.store.soleWriter || runtimesOnStore.get(this.store) !== 1) return undefined;
     const events = admitOnIssue({
       tokenId,
       userId,
