@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,6 +275,23 @@ describe('sqlite: the one writer of its file', () => {
     } finally {
       await shared.close();
       await alone.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite: close', () => {
+  it('keeps a process with nothing else to do alive until the writer has closed: the script goes on after it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-close-'));
+    try {
+      const script =
+        `const { SqliteEventStore } = require(${JSON.stringify(join(__dirname, 'sqlite-event-store.ts'))});` +
+        `(async () => { const store = new SqliteEventStore(${JSON.stringify(join(dir, 'events.db'))});` +
+        `await store.close(); console.log('after close'); })();`;
+      const register = join(__dirname, '..', '..', '..', '..', '..', 'tools', 'register.js');
+      const out = execFileSync(process.execPath, ['-r', register, '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      expect(out.trim()).toBe('after close');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

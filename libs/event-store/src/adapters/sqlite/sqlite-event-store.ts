@@ -385,6 +385,9 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     for (const s of [...this.subscriptions]) await s.close();
     if (!this.writerError) {
+      // The writer is unref'd while idle: without this, a process with nothing else to do would exit
+      // before the writer answers, and whatever awaited close() would never go on.
+      this.writer.ref();
       await new Promise<void>((resolve) => {
         this.writer.once('message', () => resolve());
         this.writer.postMessage({ type: 'close' });
