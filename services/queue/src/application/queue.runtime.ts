@@ -185,9 +185,9 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
    * slot is free: both go to the store in one group commit, and the holder hears ACTIVE after one commit
    * instead of two. Only where this process is the store's one writer (the embedded mode) and this is
    * the one queue runtime on it: there nobody else can issue a token between them, so first come, first
-   * in holds. Call it right after
-   * the `TokenIssued` append was queued (same tick). Resolves true once the activation is in the line;
-   * false when the token must wait for an admission run (then call `issuedWaiting` instead).
+   * in holds. Call it right after the `TokenIssued` append was queued (same tick). Resolves true once the
+   * activation is in the line, false when it failed (the token then waits for an admission run); undefined
+   * when the token must wait (then call `issuedWaiting` instead).
    */
   admitWithIssue(tokenId: string, userId: string, now: Date): Promise<boolean> | undefined {
     // The counts below are this runtime's own: another on the same store could have a token issued to
@@ -244,14 +244,14 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       appended = await this.store.append(QUEUE_ADMISSION_STREAM, envelope(events, now), base === -1 ? 'no_stream' : base);
     } catch (err) {
-      if (fromLine) for (const e of events) this.activatingFromLine.delete(e.data.tokenId);
       settled();
       throw err;
+    } finally {
+      // Committed or refused: until the line folds them, these read WAITING there and count as waiting
+      // (which only holds back admissions with an issue); tokens admitted with their issue are not in the
+      // line yet, so they count as active until it has them.
+      if (fromLine) for (const e of events) this.activatingFromLine.delete(e.data.tokenId);
     }
-    // Committed: until the line folds them, these read WAITING there and count as waiting (which only holds
-    // back admissions with an issue); tokens admitted with their issue are not in the line yet, so they
-    // count as active until it has them.
-    if (fromLine) for (const e of events) this.activatingFromLine.delete(e.data.tokenId);
     try {
       await this.catchUp(appended.position);
       return appended;
