@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       .join(' '),
     settings: [
       `code: ${version}`,
-      `load: autocannon from the bench process on loopback, ${ctx.connections} connections, ${ctx.warmupS} s warm-up + ${ctx.durationS} s measured per steady row; per-user flows by a keep-alive undici driver (dispatcher callbacks, no body streams)`,
+      `load: autocannon from the bench process on loopback, ${ctx.connections} connections, ${ctx.warmupS} s warm-up + ${ctx.durationS} s measured per steady row; per-user flows by a keep-alive HTTP/1.1 driver on node:net (tools/bench/harness/driver.ts)`,
       'servers: the real embedded app (`apps/embedded/src/main.ts`) as a child process per group, SQLite store with synchronous=FULL in a temp DATA_DIR',
       'peak RSS: VmHWM of the server child from /proc, reset (clear_refs) at the start of each row',
       '× ceiling: the row against the higher of two bare-Fastify samples taken right before and right after it (same connections, same duration); server CPU per request from /proc/<pid>/stat',
