@@ -21,6 +21,8 @@ export enum ErrorCode {
   AdminDisabled = 'ADMIN_DISABLED',
   AdminKeyInvalid = 'ADMIN_KEY_INVALID',
   Unavailable = 'UNAVAILABLE',
+  /** Between services: a change was refused because the event it must follow is not stored (never an HTTP answer). */
+  RequiredEventMissing = 'REQUIRED_EVENT_MISSING',
   Internal = 'INTERNAL',
 }
 
@@ -47,6 +49,7 @@ export const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   [ErrorCode.AdminDisabled]: 'Not Found',
   [ErrorCode.AdminKeyInvalid]: 'Invalid admin key',
   [ErrorCode.Unavailable]: 'Service unavailable',
+  [ErrorCode.RequiredEventMissing]: 'The event this change must follow is not stored',
   [ErrorCode.Internal]: 'Internal server error',
 };
 
@@ -72,6 +75,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.AdminDisabled]: 404,
   [ErrorCode.AdminKeyInvalid]: 401,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.RequiredEventMissing]: 500,
   [ErrorCode.Internal]: 500,
 };
 

@@ -46,6 +46,11 @@ export interface DebitRequest {
   paymentId: string;
   reservationId: string;
   amount: number;
+  /**
+   * The debit is stored only if this event is stored before it (the payment's start, queued just before
+   * on a store that keeps the order of appends); otherwise it is refused with RequiredEventMissingError.
+   */
+  after?: { streamId: string; eventId: string };
 }
 export interface RefundRequest {
   userId: string;

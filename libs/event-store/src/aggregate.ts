@@ -1,6 +1,6 @@
 import { DomainEvent, StoredEvent, upcast } from '@concert/contracts';
 import { Causation, envelope } from './event-factory';
-import { AppendResult, EventStore, WrongExpectedRevisionError } from './event-store.port';
+import { AppendResult, EventRef, EventStore, WrongExpectedRevisionError } from './event-store.port';
 
 export interface Decider<S, C, E extends DomainEvent> {
   decide: (command: C, state: S) => E[];
@@ -43,13 +43,23 @@ export interface Handled<S, E> {
  * decided on the assumed state is checked the same way, against the stream as stored. That first append
  * is queued before `execute` returns (no await comes before it): an append the caller makes in the same
  * tick goes to the store after it.
+ *
+ * `after`: the append is stored only if that event is (see AppendOptions); a RequiredEventMissingError
+ * is not retried.
  */
 export async function execute<S, C, E extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Decider<S, C, E>,
   command: C,
-  options: { now: Date; causation?: Causation; retries?: number; eventIds?: () => string; likelyNew?: boolean } = {
+  options: {
+    now: Date;
+    causation?: Causation;
+    retries?: number;
+    eventIds?: () => string;
+    likelyNew?: boolean;
+    after?: EventRef;
+  } = {
     now: new Date(),
   },
 ): Promise<Handled<S, E>> {
@@ -69,11 +79,11 @@ export async function execute<S, C, E extends DomainEvent>(
       return { state, events, appended: null };
     }
     try {
-      const appended = await store.append(
-        streamId,
-        envelope(events, options.now, options.causation, options.eventIds),
-        revision === -1 ? 'no_stream' : revision,
-      );
+      const newEvents = envelope(events, options.now, options.causation, options.eventIds);
+      const expected = revision === -1 ? 'no_stream' : revision;
+      const appended = await (options.after
+        ? store.append(streamId, newEvents, expected, { after: options.after })
+        : store.append(streamId, newEvents, expected));
       return { state: events.reduce(decider.evolve, state), events, appended };
     } catch (err) {
       if (!(err instanceof WrongExpectedRevisionError) || attempt >= retries) throw err;

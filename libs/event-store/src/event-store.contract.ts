@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NewEvent, StoredEvent } from '@concert/contracts';
-import { EventStore, WrongExpectedRevisionError } from './event-store.port';
+import { EventStore, RequiredEventMissingError, WrongExpectedRevisionError } from './event-store.port';
 
 export interface EventStoreFixture {
   store: EventStore;
@@ -18,9 +18,16 @@ export interface EventStoreCapabilities {
   globallyUniqueEventIds: boolean;
   /** Events read back are copies: callers mutating them cannot change the log. */
   returnsCopies: boolean;
+  /** Appends are decided in the order they were made (`soleWriter`): one made after another sees its outcome. */
+  keepsAppendOrder: boolean;
 }
 
-const defaults: EventStoreCapabilities = { exclusive: true, globallyUniqueEventIds: true, returnsCopies: true };
+const defaults: EventStoreCapabilities = {
+  exclusive: true,
+  globallyUniqueEventIds: true,
+  returnsCopies: true,
+  keepsAppendOrder: false,
+};
 
 /** The behaviour every EventStore adapter promises (event-store.port.ts); each adapter's spec runs it. */
 export function eventStoreContract(
@@ -178,6 +185,59 @@ export function eventStoreContract(
         const results = await Promise.all(others);
         expect(results.every((r) => r.nextRevision === 0)).toBe(true);
       });
+    });
+
+    describe('append after a required event', () => {
+      it('stores an append whose required event is stored', async () => {
+        const required = event('PaymentStarted', {});
+        await store.append(stream('payment'), [required], 'no_stream');
+        const result = await store.append(stream('wallet'), [event('Debited', {})], 'no_stream', {
+          after: { streamId: stream('payment'), eventId: required.id },
+        });
+        expect(result.nextRevision).toBe(0);
+        expect(await store.readStream(stream('wallet'))).toHaveLength(1);
+      });
+
+      it('refuses, writing nothing, an append whose required event is not stored, or stored in another stream', async () => {
+        const elsewhere = event('PaymentStarted', {});
+        await store.append(stream('other'), [elsewhere], 'no_stream');
+        for (const after of [
+          { streamId: stream('payment'), eventId: randomUUID() },
+          { streamId: stream('payment'), eventId: elsewhere.id },
+        ]) {
+          const err = await store
+            .append(stream('wallet'), [event('Debited', {})], 'no_stream', { after })
+            .catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(RequiredEventMissingError);
+          expect(err).toMatchObject({ streamId: stream('wallet'), required: after });
+        }
+        expect(await store.readStream(stream('wallet'))).toEqual([]);
+        expect((await store.readAll(0, 100_000)).filter(mine)).toHaveLength(1);
+      });
+
+      if (can.keepsAppendOrder) {
+        it('an append made in the same tick after its required one is stored exactly when that one is (appends decided in order)', async () => {
+          expect(store.soleWriter).toBe(true);
+          await store.append(stream('taken'), [event('PaymentStarted', {})], 'no_stream');
+          const kept = event('PaymentStarted', {});
+          const lost = event('PaymentStarted', {});
+          const outcomes = await Promise.allSettled([
+            store.append(stream('payment'), [kept], 'no_stream'),
+            store.append(stream('wallet-a'), [event('Debited', {})], 'no_stream', {
+              after: { streamId: stream('payment'), eventId: kept.id },
+            }),
+            store.append(stream('taken'), [lost], 'no_stream'),
+            store.append(stream('wallet-b'), [event('Debited', {})], 'no_stream', {
+              after: { streamId: stream('taken'), eventId: lost.id },
+            }),
+          ]);
+          expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+          expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+          expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(RequiredEventMissingError);
+          expect(await store.readStream(stream('wallet-a'))).toHaveLength(1);
+          expect(await store.readStream(stream('wallet-b'))).toEqual([]);
+        });
+      }
     });
 
     describe('idempotent append by event id', () => {

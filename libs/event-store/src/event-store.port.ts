@@ -25,8 +25,25 @@ export interface Subscription {
   caughtUpTo(position: number): Promise<void>;
 }
 
+/** An event, named by its stream and id. */
+export interface EventRef {
+  streamId: string;
+  eventId: string;
+}
+
+export interface AppendOptions {
+  /**
+   * Store the append only if this event is already stored (or goes in the same commit, before it);
+   * otherwise refuse it with RequiredEventMissingError, writing nothing. An event once stored stays, so
+   * a store may check this at any time before it writes. On a store that keeps the order of appends
+   * (`soleWriter`), an append made after the required one's (in the same tick or later) is checked
+   * after that one was decided: it is stored exactly when the required event is.
+   */
+  after?: EventRef;
+}
+
 export interface EventStore {
-  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]>;
   /** Events with a position strictly after `after`, in append order. */
   readAll(after: number, limit: number): Promise<StoredEvent[]>;
@@ -54,6 +71,16 @@ export class WrongExpectedRevisionError extends Error {
   ) {
     super(`Stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
     this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export class RequiredEventMissingError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly required: EventRef,
+  ) {
+    super(`Append to ${streamId} refused: event ${required.eventId} is not stored in ${required.streamId}`);
+    this.name = 'RequiredEventMissingError';
   }
 }
 

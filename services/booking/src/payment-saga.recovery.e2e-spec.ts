@@ -22,6 +22,13 @@ class ShiftedClock implements Clock {
 
 const FUNDS = 1_000_000;
 
+/**
+ * Where the store keeps the order of appends (the embedded SQLite store) the saga asks for the debit in the
+ * tick it queues PaymentStarted; where another writer may be there, only after PaymentStarted is stored.
+ * Every case runs both ways.
+ */
+let soleWriter = true;
+
 interface Scene {
   dataDir: string;
   clock: ShiftedClock;
@@ -38,7 +45,7 @@ interface Scene {
 async function payAndCrash(crashPoint: CrashPoint): Promise<Scene & { paid: { status: number; body: unknown } }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
   const clock = new ShiftedClock();
-  const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')));
+  const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
   const server = await startEmbedded({ dataDir, clock, store });
   try {
     const api = new ApiClient(server.url);
@@ -79,7 +86,14 @@ async function types(server: EmbeddedServer, stream: string): Promise<string[]> 
   return (await readStream(server, stream)).map((e) => e.type);
 }
 
-describe('payment saga: crash recovery', () => {
+describe.each([
+  ['the debit asked for with PaymentStarted (sole writer)', true],
+  ['the debit asked for once PaymentStarted is stored', false],
+])('payment saga: crash recovery, %s', (_label, sole) => {
+  beforeAll(() => {
+    soleWriter = sole;
+  });
+
   let scene: (Scene & { paid?: { status: number; body: unknown } }) | undefined;
 
   afterEach(async () => {
@@ -140,7 +154,7 @@ describe('payment saga: crash recovery', () => {
   it('refunds the debit and answers 400 when the hold lapses between the debit and the seat confirmation', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
     const clock = new ShiftedClock();
-    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')));
+    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
     const server = await startEmbedded({ dataDir, clock, store });
     scene = { dataDir, clock, server } as Scene;
     const { userId, client } = await activeUser(new ApiClient(server.url));
@@ -162,7 +176,7 @@ describe('payment saga: crash recovery', () => {
   it('PaymentSaga.recover resumes a started payment in a live process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
     const clock = new ShiftedClock();
-    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')));
+    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
     const server = await startEmbedded({ dataDir, clock, store });
     scene = { dataDir, clock, server } as Scene;
     const api = new ApiClient(server.url);

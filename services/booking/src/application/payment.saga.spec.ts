@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DebitRequest, paymentStream, QueuePatterns, StoredEvent, WalletPatterns } from '@concert/contracts';
+import {
+  DebitRequest,
+  DomainError,
+  ErrorCode,
+  paymentStream,
+  QueuePatterns,
+  StoredEvent,
+  WalletPatterns,
+} from '@concert/contracts';
 import { InProcessBus } from '@concert/bus';
 import { EventStore, SqliteEventStore } from '@concert/event-store';
 import { AppConfig, Clock } from '@concert/platform';
@@ -15,13 +23,20 @@ const DATE = '2030-06-01';
 const BUYER = '11111111-1111-4111-8111-111111111111';
 const clock: Clock = { now: () => new Date(T0) };
 
-/** A booking instance of its own: store connection, read model, saga; the wallet and the queue answer on its bus. */
-function instance(store: EventStore): { runtime: BookingRuntime; saga: PaymentSaga; debits: DebitRequest[] } {
+/**
+ * A booking instance of its own: store connection, read model, saga; the wallet and the queue answer on its bus.
+ * `walletElsewhere`: the wallet keeps its events in another store, so it never finds the event a debit must follow.
+ */
+function instance(
+  store: EventStore,
+  { walletElsewhere = false } = {},
+): { runtime: BookingRuntime; saga: PaymentSaga; debits: DebitRequest[] } {
   const runtime = new BookingRuntime(store, { holdTtlSeconds: 300 } as AppConfig, clock);
   const bus = new InProcessBus();
   const debits: DebitRequest[] = [];
   bus.handle(WalletPatterns.debit, async (req: DebitRequest) => {
     debits.push(req);
+    if (walletElsewhere && req.after) throw new DomainError(ErrorCode.RequiredEventMissing);
     return { userId: req.userId, paymentId: req.paymentId, amount: req.amount, balance: 0 };
   });
   bus.handle(QueuePatterns.releaseToken, async () => ({ released: true }));
@@ -98,5 +113,29 @@ describe('the payment saga on a reservation it has no payment for', () => {
     expect(b.debits).toHaveLength(0);
     const events = await storeA.readStream(paymentStream(reservationId));
     expect(events.map((e) => e.type)).toEqual(['PaymentStarted', 'PaymentCompleted']);
+  });
+
+  it('asks the wallet for the debit with PaymentStarted on a sole-writer store, and again without the condition when it cannot see it', async () => {
+    const store = await openStore();
+    expect(store.soleWriter).toBe(true);
+    const { runtime, saga, debits } = instance(store, { walletElsewhere: true });
+    const reservationId = await catalogAndHold(store, runtime);
+
+    const paid = await saga.pay(BUYER, reservationId);
+    expect(paid.status).toBe('COMPLETED');
+    const [started] = await store.readStream(paymentStream(reservationId));
+    const debit = { userId: BUYER, paymentId: paid.paymentId, reservationId, amount: 1000 };
+    expect(debits).toEqual([{ ...debit, after: { streamId: paymentStream(reservationId), eventId: started.id } }, debit]);
+  });
+
+  it('asks for the debit only once PaymentStarted is stored where other writers may be', async () => {
+    const store = await openStore({ pollIntervalMs: 10 });
+    expect(store.soleWriter).toBe(false);
+    const { runtime, saga, debits } = instance(store, { walletElsewhere: true });
+    const reservationId = await catalogAndHold(store, runtime);
+
+    const paid = await saga.pay(BUYER, reservationId);
+    expect(paid.status).toBe('COMPLETED');
+    expect(debits).toEqual([{ userId: BUYER, paymentId: paid.paymentId, reservationId, amount: 1000 }]);
   });
 });

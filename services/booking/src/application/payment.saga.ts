@@ -94,19 +94,17 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
             hold || record.status !== 'CANCELLED' ? ErrorCode.ReservationExpired : ErrorCode.ReservationNotActive,
           );
         }
-        await this.step(
-          stream,
-          {
-            type: 'StartPayment',
-            paymentId: randomUUID(),
-            reservationId,
-            userId,
-            amount: hold.price,
-            seatStreamId: seatStream(record.concertId, record.date, record.seatNumber),
-            now,
-          },
-          firstTry,
-        );
+        const start: PaymentCommand & { type: 'StartPayment' } = {
+          type: 'StartPayment',
+          paymentId: randomUUID(),
+          reservationId,
+          userId,
+          amount: hold.price,
+          seatStreamId: seatStream(record.concertId, record.date, record.seatNumber),
+          now,
+        };
+        if (firstTry && this.runtime.store.soleWriter) return this.startWithDebit(stream, start, answer);
+        await this.step(stream, start, firstTry);
       }
       return this.run(stream, answer);
     });
@@ -127,9 +125,14 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Drives a started payment to its end. Call under the payment stream's lock. `answer` hears the reply as
    * soon as the seat is sold and the queue slot released; the completion is recorded after that.
+   * `started`: the payment as just started here, with the debit already asked for (startWithDebit).
    */
-  private async run(stream: string, answer?: (reply: PaymentReply) => void): Promise<PaymentReply> {
-    const { state } = await load(this.runtime.store, stream, paymentDecider);
+  private async run(
+    stream: string,
+    answer?: (reply: PaymentReply) => void,
+    started?: { state: PaymentState; debit: Promise<WalletMovementReply> },
+  ): Promise<PaymentReply> {
+    const { state } = started ?? (await load(this.runtime.store, stream, paymentDecider));
     if (state.status === 'Completed') return reply(state);
     if (state.status !== 'Started') {
       throw new DomainError(
@@ -139,13 +142,21 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     const { paymentId, userId, reservationId, amount, seatStreamId } = state;
-    try {
-      await this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
+    const debit = (): Promise<WalletMovementReply> =>
+      this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
         userId,
         paymentId,
         reservationId,
         amount,
       } satisfies DebitRequest);
+    try {
+      await (started
+        ? started.debit.catch((err: unknown) => {
+            // The wallet could not see PaymentStarted before its debit (another store): it is stored now, ask again.
+            if (DomainError.is(err, ErrorCode.RequiredEventMissing)) return debit();
+            throw err;
+          })
+        : debit());
     } catch (err) {
       if (!DomainError.is(err, ErrorCode.InsufficientBalance)) throw err;
       await this.step(stream, { type: 'FailPayment', paymentId, reason: 'INSUFFICIENT_BALANCE', now: this.runtime.clock.now() });
@@ -180,8 +191,40 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     return reply(completed);
   }
 
-  private async step(stream: string, command: PaymentCommand, likelyNew = false): Promise<PaymentState> {
-    const result = await execute(this.runtime.store, stream, paymentDecider, command, { now: command.now, likelyNew });
+  /**
+   * A first payment on a store that decides appends in the order they are made (`soleWriter`, the embedded
+   * mode): PaymentStarted is queued and the wallet's debit asked for in the same tick, on the condition
+   * that PaymentStarted is stored before it (`after`). Both usually go in one commit, one commit fewer
+   * before the buyer's answer; and a debit is never stored without the saga that recovery resumes.
+   */
+  private async startWithDebit(
+    stream: string,
+    start: PaymentCommand & { type: 'StartPayment' },
+    answer: (reply: PaymentReply) => void,
+  ): Promise<PaymentReply> {
+    const startedId = randomUUID();
+    const starting = this.step(stream, start, true, startedId);
+    const debit = this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
+      userId: start.userId,
+      paymentId: start.paymentId,
+      reservationId: start.reservationId,
+      amount: start.amount,
+      after: { streamId: stream, eventId: startedId },
+    } satisfies DebitRequest);
+    // Awaited in run(); should the start fail, the debit was refused (its required event is not stored).
+    debit.catch(() => undefined);
+    const state = await starting;
+    // Someone else's payment on this stream (another instance's): ours was not stored, nor the debit.
+    if (state.status !== 'Started' || state.paymentId !== start.paymentId) return this.run(stream, answer);
+    return this.run(stream, answer, { state, debit });
+  }
+
+  private async step(stream: string, command: PaymentCommand, likelyNew = false, eventId?: string): Promise<PaymentState> {
+    const result = await execute(this.runtime.store, stream, paymentDecider, command, {
+      now: command.now,
+      likelyNew,
+      eventIds: eventId ? () => eventId : undefined,
+    });
     if (result.appended) await this.runtime.catchUp(result.appended.position);
     return result.state;
   }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode, StoredEvent, walletStream } from '@concert/contracts';
-import { EventStore, InMemoryEventStore } from '@concert/event-store';
+import { envelope, EventStore, InMemoryEventStore } from '@concert/event-store';
 import { AppConfig, Clock } from '@concert/platform';
-import { ChargeWalletCommand, ChargeWalletHandler } from './wallet.handlers';
+import { ChargeWalletCommand, ChargeWalletHandler, DebitWalletCommand, DebitWalletHandler } from './wallet.handlers';
 import { WalletRuntime } from './wallet.runtime';
 
 const USER = '11111111-1111-4111-8111-111111111111';
@@ -39,5 +40,38 @@ describe('charging a wallet', () => {
   it('still refuses what the wallet refuses, on a wallet it has never seen (checked against the store)', async () => {
     await expect(charge.execute(new ChargeWalletCommand(USER, 10_001))).rejects.toMatchObject({ code: ErrorCode.InvalidAmount });
     expect(await store.readStream(walletStream(USER))).toEqual([]);
+  });
+});
+
+describe('debiting a wallet after the payment it belongs to', () => {
+  const PAYMENT = '22222222-2222-4222-8222-222222222222';
+  const RESERVATION = '33333333-3333-4333-8333-333333333333';
+  let store: InMemoryEventStore;
+  let runtime: WalletRuntime;
+
+  beforeEach(async () => {
+    store = new InMemoryEventStore();
+    runtime = new WalletRuntime(store, { maxChargeAmount: 10_000 } as AppConfig, clock);
+    await runtime.onApplicationBootstrap();
+    await new ChargeWalletHandler(runtime).execute(new ChargeWalletCommand(USER, 5_000));
+  });
+
+  afterEach(() => runtime.onModuleDestroy());
+
+  const debit = (after: { streamId: string; eventId: string }) =>
+    new DebitWalletHandler(runtime).execute(new DebitWalletCommand(USER, PAYMENT, RESERVATION, 2_000, after));
+
+  it('debits when the event it must follow is stored', async () => {
+    const [started] = envelope([{ type: 'PaymentStarted', data: {} }], clock.now());
+    await store.append('payment-x', [started], 'no_stream');
+    expect(await debit({ streamId: 'payment-x', eventId: started.id })).toMatchObject({ paymentId: PAYMENT, balance: 3_000 });
+  });
+
+  it('refuses with REQUIRED_EVENT_MISSING, storing nothing, when it is not', async () => {
+    await expect(debit({ streamId: 'payment-x', eventId: randomUUID() })).rejects.toMatchObject({
+      code: ErrorCode.RequiredEventMissing,
+    });
+    expect((await store.readStream(walletStream(USER))).map((e) => e.type)).toEqual(['WalletCharged']);
+    expect(runtime.balances.get(USER)).toBe(5_000);
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { BalanceReply, ChargeReply, DomainError, ErrorCode, walletStream, WalletMovementReply } from '@concert/contracts';
-import { execute } from '@concert/event-store';
+import { EventRef, execute, RequiredEventMissingError } from '@concert/event-store';
 import { isUuid } from '@concert/platform';
 import { walletDecider } from '../domain/wallet.decider';
 import { WalletRuntime } from './wallet.runtime';
@@ -66,6 +66,8 @@ export class DebitWalletCommand {
     readonly paymentId: string,
     readonly reservationId: string,
     readonly amount: number,
+    /** Debit only if this event (the payment's start) is stored first: see DebitRequest.after. */
+    readonly after?: EventRef,
   ) {}
 }
 
@@ -81,8 +83,11 @@ export class DebitWalletHandler implements ICommandHandler<DebitWalletCommand, W
         walletStream(c.userId),
         walletDecider,
         { type: 'DebitWallet', userId: c.userId, paymentId: c.paymentId, reservationId: c.reservationId, amount: c.amount, now },
-        { now },
-      );
+        { now, after: c.after },
+      ).catch((err: unknown) => {
+        if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing, err.message);
+        throw err;
+      });
       if (result.appended) await this.runtime.catchUp(result.appended.position);
       return { userId: c.userId, paymentId: c.paymentId, amount: c.amount, balance: result.state.balance };
     });

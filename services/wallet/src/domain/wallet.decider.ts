@@ -1,4 +1,13 @@
-import { assertChargeAmount, DomainError, ErrorCode, isoTime, WalletCharged, WalletDebited, WalletEvent, WalletRefunded } from '@concert/contracts';
+import {
+  assertChargeAmount,
+  DomainError,
+  ErrorCode,
+  isoTime,
+  WalletCharged,
+  WalletDebited,
+  WalletEvent,
+  WalletRefunded,
+} from '@concert/contracts';
 import { Decider } from '@concert/event-store';
 
 export interface ChargeRecord {

@@ -12,10 +12,12 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { NewEvent, StoredEvent } from '@concert/contracts';
 import {
+  AppendOptions,
   AppendResult,
   EventHandler,
   EventStore,
   ExpectedRevision,
+  RequiredEventMissingError,
   SubscribeOptions,
   Subscription,
   WrongExpectedRevisionError,
@@ -90,10 +92,14 @@ export class KurrentDbEventStore implements EventStore {
       ((e) => console.warn(`KurrentDbEventStore: live $all subscription failed, retrying: ${errorMessage(e)}`));
   }
 
-  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new Error('event store closed');
     if (events.length === 0) throw new Error('append needs at least one event');
     if (new Set(events.map((e) => e.id)).size !== events.length) throw new Error(`Append to ${streamId} repeats an event id`);
+    // A stored event stays stored: found on the leader before the append, it is there when the append lands.
+    const required = options?.after;
+    if (required && !(await this.readStreamRaw(required.streamId, 0, undefined, true)).some((e) => e.id === required.eventId))
+      throw new RequiredEventMissingError(streamId, required);
     const streamState = toStreamState(expected);
 
     let lastRevision: number;

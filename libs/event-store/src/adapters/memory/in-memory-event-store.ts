@@ -1,9 +1,11 @@
 import { NewEvent, StoredEvent } from '@concert/contracts';
 import {
+  AppendOptions,
   AppendResult,
   EventHandler,
   EventStore,
   ExpectedRevision,
+  RequiredEventMissingError,
   revisionMatches,
   SubscribeOptions,
   Subscription,
@@ -18,9 +20,12 @@ export class InMemoryEventStore implements EventStore {
   private readonly ids = new Map<string, StoredEvent>();
   private readonly subscriptions = new Set<PullSubscription>();
 
-  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     await Promise.resolve();
+    const required = options?.after;
+    if (required && this.ids.get(required.eventId)?.streamId !== required.streamId)
+      throw new RequiredEventMissingError(streamId, required);
     const first = this.ids.get(events[0].id);
     if (first) {
       const last = this.ids.get(events[events.length - 1].id);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '../../event-store.contract';
+import { RequiredEventMissingError, WrongExpectedRevisionError } from '../../event-store.port';
 import { encodeBatch, SqliteEventStore } from './sqlite-event-store';
 
 function tempStore(): { store: SqliteEventStore; dir: string; cleanup: () => Promise<void> } {
@@ -29,7 +30,7 @@ const event = (id: string, n = 0) => ({
   metadata: { occurredAt: new Date(0).toISOString(), correlationId: id, causationId: id },
 });
 
-eventStoreContract('sqlite', async () => tempStore(), { globallyUniqueEventIds: false });
+eventStoreContract('sqlite', async () => tempStore(), { globallyUniqueEventIds: false, keepsAppendOrder: true });
 
 describe('sqlite: prefix-filtered subscriptions', () => {
   it('delivers only its prefix, at the edges of the range too, and catches up past other streams', async () => {
@@ -339,15 +340,15 @@ describe('sqlite: batches framed for the writer', () => {
     const framed = encodeBatch(7, [
       { streamId: 's-1', expected: 'no_stream', events: [e] },
       { streamId: 's-2', expected: 'any', events: [] },
-      { streamId: 's-3', expected: 4, events: [e, e] },
+      { streamId: 's-3', expected: 4, events: [e, e], after: { streamId: 'p-1', eventId: 'e0' } },
     ]);
     const fields = framed.split('\u0001');
     expect(fields.slice(0, 3)).toEqual(['B', '7', '3']);
-    expect(fields.slice(3, 6)).toEqual(['s-1', 'n', '1']);
-    expect(fields.slice(6, 11)).toEqual(['e1', 'Happened', '1', JSON.stringify(e.data), JSON.stringify(e.metadata)]);
-    expect(fields.slice(11, 14)).toEqual(['s-2', 'a', '0']);
-    expect(fields.slice(14, 17)).toEqual(['s-3', '4', '2']);
-    expect(fields).toHaveLength(27);
+    expect(fields.slice(3, 8)).toEqual(['s-1', 'n', '', '', '1']);
+    expect(fields.slice(8, 13)).toEqual(['e1', 'Happened', '1', JSON.stringify(e.data), JSON.stringify(e.metadata)]);
+    expect(fields.slice(13, 18)).toEqual(['s-2', 'a', '', '', '0']);
+    expect(fields.slice(18, 23)).toEqual(['s-3', '4', 'p-1', 'e0', '2']);
+    expect(fields).toHaveLength(33);
   });
 
   it('sends a batch whose names hold the separator or are not strings, whose version or expected revision is not an integer (or any, no_stream) or whose data stringifies to nothing, as JSON', () => {
@@ -363,9 +364,36 @@ describe('sqlite: batches framed for the writer', () => {
       { streamId: 's', expected: undefined as unknown as number, events: [e] },
       { streamId: 's', expected: '5' as unknown as number, events: [e] },
       { streamId: 's', expected: 1.5, events: [e] },
+      { streamId: 's', expected: 'any' as const, events: [e], after: { streamId: '', eventId: 'e0' } },
+      { streamId: 's', expected: 'any' as const, events: [e], after: { streamId: 'p\u0001', eventId: 'e0' } },
+      { streamId: 's', expected: 'any' as const, events: [e], after: { streamId: 'p', eventId: 7 as unknown as string } },
     ]) {
       const json = JSON.parse(encodeBatch(1, [odd]));
       expect(json).toEqual({ type: 'commit', batch: 1, appends: [JSON.parse(JSON.stringify(odd))] });
+    }
+  });
+
+  it('checks `after` in the writer, framed and the JSON way, in the order the appends were queued', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const first = event('p0');
+      // Queued in one tick: the required event is decided first and goes in the same commit.
+      const [p, w, odd] = await Promise.all([
+        store.append('payment-1', [first], 'no_stream'),
+        store.append('wallet-1', [event('w0')], 'no_stream', { after: { streamId: 'payment-1', eventId: 'p0' } }),
+        store.append('odd\u0001wallet', [event('w1')], 'no_stream', { after: { streamId: 'payment-1', eventId: 'p0' } }),
+      ]);
+      expect(w.position).toBe(p.position + 1);
+      expect(odd.position).toBe(p.position + 2);
+      // The required append refused in one batch, the dependent one sent in the next (both in flight).
+      const refused = store.append('payment-1', [event('p1')], 'no_stream');
+      await new Promise((r) => setImmediate(r));
+      const dependent = store.append('wallet-2', [event('w2')], 'no_stream', { after: { streamId: 'payment-1', eventId: 'p1' } });
+      await expect(refused).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(dependent).rejects.toBeInstanceOf(RequiredEventMissingError);
+      expect(await store.readStream('wallet-2')).toEqual([]);
+    } finally {
+      await cleanup();
     }
   });
 

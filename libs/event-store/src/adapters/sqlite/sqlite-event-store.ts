@@ -4,10 +4,13 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NewEvent, StoredEvent } from '@concert/contracts';
 import {
+  AppendOptions,
   AppendResult,
   EventHandler,
+  EventRef,
   EventStore,
   ExpectedRevision,
+  RequiredEventMissingError,
   SubscribeOptions,
   Subscription,
   WrongExpectedRevisionError,
@@ -18,6 +21,7 @@ interface PendingAppend {
   streamId: string;
   events: NewEvent[];
   expected: ExpectedRevision;
+  after?: EventRef;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -25,6 +29,7 @@ interface PendingAppend {
 type Outcome =
   | { ok: true; nextRevision: number; position: number; replayed?: boolean }
   | { ok: false; kind: 'conflict'; streamId: string; expected: ExpectedRevision; actual: number }
+  | { ok: false; kind: 'missing' }
   | { ok: false; kind: 'error'; message: string };
 
 type WriterReply =
@@ -147,12 +152,16 @@ export class SqliteEventStore implements EventStore {
     return !this.options.pollIntervalMs;
   }
 
-  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  /**
+   * Queues the append for the next batch. Batches commit in the order they were queued, each append in
+   * its batch in the order it came, so an append's `after` is checked once the appends before it were.
+   */
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store closed'));
     if (this.writerError) return Promise.reject(this.writerError);
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected, resolve, reject });
+      this.queue.push({ streamId, events, expected, after: options?.after, resolve, reject });
       if (!this.flushScheduled && this.inFlight.length < MAX_BATCHES_IN_FLIGHT) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -204,6 +213,7 @@ export class SqliteEventStore implements EventStore {
         if (outcome.ok) p.resolve({ nextRevision: outcome.nextRevision, position: outcome.position });
         else if (outcome.kind === 'conflict')
           p.reject(new WrongExpectedRevisionError(outcome.streamId, outcome.expected, outcome.actual));
+        else if (outcome.kind === 'missing') p.reject(new RequiredEventMissingError(p.streamId, p.after!));
         else p.reject(new Error(outcome.message));
       });
       for (const s of this.subscriptions) s.signal();
@@ -403,18 +413,27 @@ const FIELD = '\u0001';
 
 /**
  * A batch for the writer, as one string. Framed: `B`, the batch number and the append count, then per
- * append its stream id, expected revision (`a` any, `n` no stream, or the number) and event count, then
- * per event its id, type, version and the stored JSON text of data and metadata, all joined by FIELD.
+ * append its stream id, expected revision (`a` any, `n` no stream, or the number), the stream and id of
+ * the event it must follow (two empty fields for none) and event count, then per event its id, type,
+ * version and the stored JSON text of data and metadata, all joined by FIELD.
  * Each event's data is stringified once, here, and stored as it comes: the writer parses nothing.
  * Should a name hold FIELD or not be a string, a version or expected revision not be an integer (or `any`,
  * `no_stream`), or data stringify to nothing, the batch goes as one JSON document instead.
  */
-export function encodeBatch(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
+export function encodeBatch(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events' | 'after'>[]): string {
   const fields: (string | number)[] = ['B', batch, appends.length];
-  for (const { streamId, expected, events } of appends) {
+  for (const { streamId, expected, events, after } of appends) {
     if (!framable(streamId) || !(expected === 'any' || expected === 'no_stream' || Number.isInteger(expected)))
       return encodeBatchAsJson(batch, appends);
-    fields.push(streamId, expected === 'any' ? 'a' : expected === 'no_stream' ? 'n' : expected, events.length);
+    if (after && !(framable(after.streamId) && after.streamId !== '' && framable(after.eventId)))
+      return encodeBatchAsJson(batch, appends);
+    fields.push(
+      streamId,
+      expected === 'any' ? 'a' : expected === 'no_stream' ? 'n' : expected,
+      after ? after.streamId : '',
+      after ? after.eventId : '',
+      events.length,
+    );
     for (const e of events) {
       const data = JSON.stringify(e.data) as string | undefined;
       const metadata = JSON.stringify(e.metadata) as string | undefined;
@@ -431,11 +450,11 @@ function framable(name: unknown): boolean {
   return typeof name === 'string' && !name.includes(FIELD);
 }
 
-function encodeBatchAsJson(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events'>[]): string {
+function encodeBatchAsJson(batch: number, appends: Pick<PendingAppend, 'streamId' | 'expected' | 'events' | 'after'>[]): string {
   return JSON.stringify({
     type: 'commit',
     batch,
-    appends: appends.map((p) => ({ streamId: p.streamId, expected: p.expected, events: p.events })),
+    appends: appends.map((p) => ({ streamId: p.streamId, expected: p.expected, after: p.after, events: p.events })),
   });
 }
 

@@ -16,6 +16,7 @@ db.pragma('busy_timeout = 5000');
 const head = db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_id = ?');
 const lastPosition = db.prepare('SELECT MAX(position) AS p FROM events');
 const atRevision = db.prepare('SELECT id, position FROM events WHERE stream_id = ? AND revision = ?');
+const holds = db.prepare('SELECT 1 FROM events WHERE stream_id = ? AND id = ?');
 const inTail = db.prepare('SELECT revision, position FROM events WHERE stream_id = ? AND revision > ? AND id = ?');
 /** How far back a retried 'any' append is looked for (best effort there, as in KurrentDB). */
 const ANY_RETRY_WINDOW = 64;
@@ -53,7 +54,9 @@ function replayed(append, actual) {
 }
 
 function apply(append) {
-  const { streamId, expected, events } = append;
+  const { streamId, expected, events, after } = append;
+  // The event this append must follow: stored before, or earlier in this batch (applied in order).
+  if (after && !holds.get(after.streamId, after.eventId)) return { ok: false, kind: 'missing' };
   if (events.length > 1 && new Set(events.map((e) => e.id)).size !== events.length) {
     return { ok: false, kind: 'error', message: `Append to ${streamId} repeats an event id` };
   }
@@ -126,11 +129,15 @@ function decodeBatch(raw) {
     const streamId = f[i++];
     const x = f[i++];
     const expected = x === 'a' ? 'any' : x === 'n' ? 'no_stream' : Number(x);
+    const afterStream = f[i++];
+    const afterId = f[i++];
     const events = new Array(Number(f[i++]));
     for (let j = 0; j < events.length; j++) {
       events[j] = { id: f[i++], type: f[i++], version: Number(f[i++]), data: f[i++], metadata: f[i++] };
     }
-    appends[a] = { streamId, expected, events };
+    appends[a] = afterStream
+      ? { streamId, expected, events, after: { streamId: afterStream, eventId: afterId } }
+      : { streamId, expected, events };
   }
   if (i !== f.length) throw new Error(`malformed batch: ${f.length} fields, ${i} read`);
   return { type: 'commit', batch, appends };
