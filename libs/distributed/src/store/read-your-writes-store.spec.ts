@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envelope, SqliteEventStore } from '@concert/event-store';
+import { envelope, RequiredEventMissingError, SqliteEventStore } from '@concert/event-store';
 import { ReadYourWritesStore } from './read-your-writes-store';
 
 describe('ReadYourWritesStore: read-your-writes across instances sharing one store', () => {
@@ -30,5 +30,14 @@ describe('ReadYourWritesStore: read-your-writes across instances sharing one sto
     // A closed subscription is no longer waited for.
     await a.append('booking-seat-1:2030-01-01:2', envelope([{ type: 'SeatHeld', data: {} }], new Date()), 'no_stream');
     await expect(b.fence()).resolves.toBeUndefined();
+  });
+
+  it('passes on the event an append must follow: refused while it is not stored, stored once it is', async () => {
+    const [started] = envelope([{ type: 'PaymentStarted', data: {} }], new Date());
+    const [debited] = envelope([{ type: 'WalletDebited', data: {} }], new Date());
+    const after = { streamId: 'booking-payment-r9', eventId: started.id };
+    await expect(b.append('wallet-u9', [debited], 'no_stream', { after })).rejects.toBeInstanceOf(RequiredEventMissingError);
+    await a.append(after.streamId, [started], 'no_stream');
+    await expect(b.append('wallet-u9', [debited], 'no_stream', { after })).resolves.toMatchObject({ nextRevision: 0 });
   });
 });

@@ -1,5 +1,13 @@
 import { NewEvent, StoredEvent } from '@concert/contracts';
-import { AppendResult, EventHandler, EventStore, ExpectedRevision, SubscribeOptions, Subscription } from '@concert/event-store';
+import {
+  AppendOptions,
+  AppendResult,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  SubscribeOptions,
+  Subscription,
+} from '@concert/event-store';
 
 /**
  * The service's event store, plus `fence()`: wait until every subscription the service opened
@@ -18,8 +26,8 @@ export class ReadYourWritesStore implements EventStore {
     await Promise.all([...this.subscriptions].map((s) => s.caughtUpTo(head)));
   }
 
-  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    return this.inner.append(streamId, events, expected);
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
+    return options ? this.inner.append(streamId, events, expected, options) : this.inner.append(streamId, events, expected);
   }
 
   readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]> {

@@ -85,7 +85,8 @@ export class DebitWalletHandler implements ICommandHandler<DebitWalletCommand, W
         { type: 'DebitWallet', userId: c.userId, paymentId: c.paymentId, reservationId: c.reservationId, amount: c.amount, now },
         { now, after: c.after },
       ).catch((err: unknown) => {
-        if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing, err.message);
+        // The default message: stream names are no business of whoever might read it.
+        if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing);
         throw err;
       });
       if (result.appended) await this.runtime.catchUp(result.appended.position);

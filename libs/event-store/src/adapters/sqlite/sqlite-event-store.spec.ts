@@ -392,6 +392,15 @@ describe('sqlite: batches framed for the writer', () => {
       await expect(refused).rejects.toBeInstanceOf(WrongExpectedRevisionError);
       await expect(dependent).rejects.toBeInstanceOf(RequiredEventMissingError);
       expect(await store.readStream('wallet-2')).toEqual([]);
+      // An 'after' SQLite cannot bind is refused on its own, before it could fail the batch it would go in.
+      const [bad, neighbour] = await Promise.allSettled([
+        store.append('wallet-3', [event('w3')], 'no_stream', {
+          after: { streamId: 'payment-1', eventId: true as unknown as string },
+        }),
+        store.append('wallet-4', [event('w4')], 'no_stream'),
+      ]);
+      expect(bad).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/'after' needs/) } });
+      expect(neighbour.status).toBe('fulfilled');
     } finally {
       await cleanup();
     }

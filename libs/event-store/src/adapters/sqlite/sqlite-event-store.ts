@@ -160,8 +160,12 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return Promise.reject(new Error('event store closed'));
     if (this.writerError) return Promise.reject(this.writerError);
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    const after = options?.after;
+    // Checked here: the writer would fail the whole batch on a value SQLite cannot bind.
+    if (after && !(typeof after.streamId === 'string' && after.streamId && typeof after.eventId === 'string'))
+      return Promise.reject(new Error(`append to ${streamId}: 'after' needs a stream id and an event id`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected, after: options?.after, resolve, reject });
+      this.queue.push({ streamId, events, expected, after, resolve, reject });
       if (!this.flushScheduled && this.inFlight.length < MAX_BATCHES_IN_FLIGHT) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
