@@ -11,13 +11,13 @@ const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toStrin
 const B64URL = /^[A-Za-z0-9_-]+$/;
 const MIN_KEY_BYTES = 32;
 /** Verified tokens remembered (every waiting buyer polls with the same token). */
-const VERIFIED_CACHE_SIZE = 100_000;
+const VERIFIED_CACHE_SIZE = 250_000;
 /** How long a full cache keeps what it holds before it starts over. */
 const VERIFIED_CACHE_REFRESH_MS = 30_000;
 
 /** The verified-token cache's settings; they apply where this codec is the first with its key (the cache is shared). */
 export interface JwtCodecOptions {
-  /** Verified tokens remembered (default 100,000). */
+  /** Verified tokens remembered (default 250,000). */
   cacheSize?: number;
   /** A full cache remembers nothing new for this long, then starts over (default 30 s). */
   refreshAfterMs?: number;
