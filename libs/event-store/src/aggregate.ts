@@ -81,9 +81,7 @@ export async function execute<S, C, E extends DomainEvent>(
     try {
       const newEvents = envelope(events, options.now, options.causation, options.eventIds);
       const expected = revision === -1 ? 'no_stream' : revision;
-      const appended = await (options.after
-        ? store.append(streamId, newEvents, expected, { after: options.after })
-        : store.append(streamId, newEvents, expected));
+      const appended = await store.append(streamId, newEvents, expected, options.after && { after: options.after });
       return { state: events.reduce(decider.evolve, state), events, appended };
     } catch (err) {
       if (!(err instanceof WrongExpectedRevisionError) || attempt >= retries) throw err;

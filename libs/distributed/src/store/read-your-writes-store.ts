@@ -27,7 +27,7 @@ export class ReadYourWritesStore implements EventStore {
   }
 
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
-    return options ? this.inner.append(streamId, events, expected, options) : this.inner.append(streamId, events, expected);
+    return this.inner.append(streamId, events, expected, options);
   }
 
   readStream(streamId: string, fromRevision?: number): Promise<StoredEvent[]> {

@@ -142,21 +142,14 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     const { paymentId, userId, reservationId, amount, seatStreamId } = state;
-    const debit = (): Promise<WalletMovementReply> =>
-      this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
-        userId,
-        paymentId,
-        reservationId,
-        amount,
-      } satisfies DebitRequest);
     try {
       await (started
         ? started.debit.catch((err: unknown) => {
             // The wallet could not see PaymentStarted before its debit (another store): it is stored now, ask again.
-            if (DomainError.is(err, ErrorCode.RequiredEventMissing)) return debit();
+            if (DomainError.is(err, ErrorCode.RequiredEventMissing)) return this.debit(state);
             throw err;
           })
-        : debit());
+        : this.debit(state));
     } catch (err) {
       if (!DomainError.is(err, ErrorCode.InsufficientBalance)) throw err;
       await this.step(stream, { type: 'FailPayment', paymentId, reason: 'INSUFFICIENT_BALANCE', now: this.runtime.clock.now() });
@@ -204,19 +197,27 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<PaymentReply> {
     const startedId = randomUUID();
     const starting = this.step(stream, start, true, startedId);
-    const debit = this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
-      userId: start.userId,
-      paymentId: start.paymentId,
-      reservationId: start.reservationId,
-      amount: start.amount,
-      after: { streamId: stream, eventId: startedId },
-    } satisfies DebitRequest);
+    const debit = this.debit(start, { streamId: stream, eventId: startedId });
     // Awaited in run(); should the start fail, the debit was refused (its required event is not stored).
     debit.catch(() => undefined);
     const state = await starting;
     // Someone else's payment on this stream (another instance's): ours was not stored, nor the debit.
     if (state.status !== 'Started' || state.paymentId !== start.paymentId) return this.run(stream, answer);
     return this.run(stream, answer, { state, debit });
+  }
+
+  /** Asks the wallet to debit the payment's amount (idempotent by payment id); `after`: see DebitRequest. */
+  private debit(
+    { userId, paymentId, reservationId, amount }: Omit<DebitRequest, 'after'>,
+    after?: DebitRequest['after'],
+  ): Promise<WalletMovementReply> {
+    return this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
+      userId,
+      paymentId,
+      reservationId,
+      amount,
+      ...(after && { after }),
+    } satisfies DebitRequest);
   }
 
   private async step(stream: string, command: PaymentCommand, likelyNew = false, eventId?: string): Promise<PaymentState> {

@@ -58,9 +58,7 @@ export class CrashingStore implements EventStore {
       this.failPoint = undefined;
       throw new Error(`simulated failed commit of ${events.map((e) => e.type).join(',')} on ${streamId}`);
     }
-    const result = await (options
-      ? this.inner.append(streamId, events, expected, options)
-      : this.inner.append(streamId, events, expected));
+    const result = await this.inner.append(streamId, events, expected, options);
     for (const tap of this.taps) if (tap.point(streamId, events)) tap.effect();
     if (this.crashPoint?.(streamId, events)) {
       this.dead = true;

@@ -72,10 +72,16 @@ export function admitOnIssue({
   now,
   activeTtlSeconds,
 }: IssueAdmissionInput): TokenActivated[] {
-  if (waitingCount > 0 || activeCount >= maxActive) return [];
-  const activatedAt = isoTime(now);
-  const expiresAt = isoTime(now.getTime() + activeTtlSeconds * 1000);
-  return [{ type: 'TokenActivated', data: { tokenId, userId, activatedAt, expiresAt } }];
+  if (waitingCount > 0) return [];
+  // An admission run with the new token as its only candidate (it has just been seen: never idle).
+  return admit({
+    candidates: [{ tokenId, userId, lastSeenAt: now.getTime() }],
+    activeCount,
+    maxActive,
+    now,
+    activeTtlSeconds,
+    idleTimeoutMs: Number.POSITIVE_INFINITY,
+  });
 }
 
 /** The rate the line moves at when nobody pays: every slot frees by the end of its TTL. */
