@@ -75,6 +75,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How many streams are kept in memory (default 8,192). */
   cachedStreams?: number;
+  /**
+   * Appended events between two checkpoints, which a thread of their own runs (default 4,096; see
+   * sqlite-writer.worker.js); 0 leaves them to SQLite, inside the commit that fills 1,000 pages of WAL.
+   */
+  checkpointEvery?: number;
 }
 
 /**
@@ -138,7 +143,9 @@ export class SqliteEventStore implements EventStore {
       lastPosition: this.db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
     };
     this.head = this.stmts.lastPosition.get()?.p ?? 0;
-    this.writer = new Worker(join(__dirname, 'sqlite-writer.worker.js'), { workerData: { file } });
+    this.writer = new Worker(join(__dirname, 'sqlite-writer.worker.js'), {
+      workerData: { file, checkpointEvery: options.checkpointEvery },
+    });
     this.writer.on('message', (reply: WriterReply) => this.onWriterReply(reply));
     this.writer.on('error', (err) => this.failWriter(err));
     this.writer.unref();
