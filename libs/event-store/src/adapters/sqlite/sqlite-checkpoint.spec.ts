@@ -16,6 +16,13 @@ const event = () => ({
 
 const sizeOf = (file: string): number => (existsSync(file) ? statSync(file).size : 0);
 
+/** 1,000 events on as many streams, 100 appends at a time: a few hundred pages, under SQLite's 1,000-page mark. */
+async function appendThousand(store: SqliteEventStore): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await Promise.all(Array.from({ length: 100 }, () => store.append(`s-${randomUUID()}`, [event()], 'no_stream')));
+  }
+}
+
 async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -44,10 +51,7 @@ describe('sqlite: checkpoints off the writer', () => {
     const store = new SqliteEventStore(file, { checkpointEvery: 100 });
     try {
       const empty = sizeOf(file);
-      // 1,000 events on as many streams: a few hundred pages, under SQLite's own 1,000-page mark.
-      for (let i = 0; i < 10; i++) {
-        await Promise.all(Array.from({ length: 100 }, () => store.append(`s-${randomUUID()}`, [event()], 'no_stream')));
-      }
+      await appendThousand(store);
       expect(sizeOf(`${file}-wal`)).toBeLessThan(1000 * PAGE);
       // The checkpointer runs beside the writer: wait for its passes to reach the file.
       const copied = await until(() => sizeOf(file) > empty + 100 * PAGE, 10_000);
@@ -92,9 +96,7 @@ describe('sqlite: checkpoints off the writer', () => {
     const store = new SqliteEventStore(file, { checkpointEvery: 0 });
     try {
       const empty = sizeOf(file);
-      for (let i = 0; i < 10; i++) {
-        await Promise.all(Array.from({ length: 100 }, () => store.append(`s-${randomUUID()}`, [event()], 'no_stream')));
-      }
+      await appendThousand(store);
       await new Promise((r) => setTimeout(r, 300));
       // Under 1,000 pages of WAL: nothing was copied yet.
       expect(sizeOf(file)).toBe(empty);
