@@ -24,16 +24,16 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    // log: the pages in the WAL when the pass began; checkpointed: how many of them are in the database file.
-    let [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+    // log: the pages in the WAL when the pass began (the pass copies them all unless a reader holds some).
+    let [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
     // A WAL the writer will start over (see sqlite-writer.worker.js): copy the pages committed during the
     // pass too, until a pass finds only a few new ones, so that the writer's own step copies next to nothing.
     for (let again = 0; again < MAX_CATCH_UP_PASSES && log >= workerData.restartPages; again++) {
       const before = log;
-      [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+      [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
       if (log - before <= FEW_PAGES) break;
     }
-    parentPort.postMessage({ type: 'checkpointed', log, checkpointed });
+    parentPort.postMessage({ type: 'checkpointed', log });
   } catch (err) {
     parentPort.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
   }
