@@ -37,7 +37,10 @@ export interface AppendOptions {
    * otherwise refuse it with RequiredEventMissingError, writing nothing. An event once stored stays, so
    * a store may check this at any time before it writes. On a store that keeps the order of appends
    * (`soleWriter`), an append made after the required one's (in the same tick or later) is checked
-   * after that one was decided: it is stored exactly when the required event is.
+   * after that one was decided: it is stored exactly when the required event is. The SQLite store also
+   * waits within one commit: an append made in the same tick as the required one's but before it (as
+   * happens when the two come through different services) is checked again after the rest of its
+   * commit, and stored after the required event if that was.
    */
   after?: EventRef;
 }

@@ -406,6 +406,42 @@ describe('sqlite: batches framed for the writer', () => {
     }
   });
 
+  it('stores an append queued before its required event in the same commit after that event, chains included', async () => {
+    const { store, cleanup } = tempStore();
+    try {
+      const after = (streamId: string, eventId: string) => ({ after: { streamId, eventId } });
+      // Queued in one tick, each before the append it needs: sale after debit after start, release after debit.
+      const [sale, release, debit, start, orphan] = await Promise.allSettled([
+        store.append('seat-1', [event('s0')], 'no_stream', after('wallet-1', 'd0')),
+        store.append('token-1', [event('t0')], 'no_stream', after('wallet-1', 'd0')),
+        store.append('wallet-1', [event('d0')], 'no_stream', after('payment-1', 'p0')),
+        store.append('payment-1', [event('p0')], 'no_stream'),
+        store.append('seat-2', [event('s1')], 'no_stream', after('wallet-1', 'nobody-stores-this')),
+      ]);
+      const position = (r: PromiseSettledResult<{ position: number }>) => (r.status === 'fulfilled' ? r.value.position : -1);
+      expect([sale, release, debit, start].map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(position(debit)).toBeGreaterThan(position(start));
+      expect(position(sale)).toBeGreaterThan(position(debit));
+      expect(position(release)).toBeGreaterThan(position(debit));
+      expect(orphan).toMatchObject({ status: 'rejected', reason: expect.any(RequiredEventMissingError) });
+      expect(await store.readStream('seat-2')).toEqual([]);
+      // The store as read back says the same, in position order.
+      const all = await store.readAll(0, 100);
+      expect(all.map((e) => e.id)).toEqual(['p0', 'd0', 's0', 't0']);
+
+      // A waiting append whose stream a later append of the batch moved on conflicts, as any stale append does.
+      const [stale, moved, required] = await Promise.allSettled([
+        store.append('seat-3', [event('s2')], 'no_stream', after('payment-2', 'p1')),
+        store.append('seat-3', [event('s3')], 'no_stream'),
+        store.append('payment-2', [event('p1')], 'no_stream'),
+      ]);
+      expect([moved.status, required.status]).toEqual(['fulfilled', 'fulfilled']);
+      expect(stale).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedRevisionError) });
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('refuses an event without an id and keeps going (nothing malformed reaches the writer framed)', async () => {
     const { store, cleanup } = tempStore();
     try {

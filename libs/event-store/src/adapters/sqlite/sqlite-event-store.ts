@@ -161,7 +161,9 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Queues the append for the next batch. Batches commit in the order they were queued, each append in
-   * its batch in the order it came, so an append's `after` is checked once the appends before it were.
+   * its batch in the order it came, so an append's `after` is checked once the appends before it were;
+   * one whose required event is still missing then is tried again after the rest of its batch (a later
+   * append of the same tick may store it: see the writer's commitBatch).
    */
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision, options?: AppendOptions): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store closed'));

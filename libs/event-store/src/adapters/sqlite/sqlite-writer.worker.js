@@ -180,9 +180,34 @@ function applyLegacy(append) {
   }
 }
 
+// An append whose required event is not stored yet may name one that a later append of the same batch
+// stores (appends made in one tick through different services reach the queue in no set order): it is
+// tried again once the rest of the batch was applied, and again for as long as a pass stores one of
+// those waiting; what is still missing then is refused. Nothing is written for an append until its
+// required event is stored, so a waiting append is stored after it (a later position).
 const commitBatch = db.transaction((appends) => {
   const before = lastPosition.get().p ?? 0;
-  const outcomes = appends.map(legacyIdIndex ? applyLegacy : apply);
+  const applyOne = legacyIdIndex ? applyLegacy : apply;
+  const outcomes = new Array(appends.length);
+  let waiting = [];
+  for (let i = 0; i < appends.length; i++) {
+    const outcome = applyOne(appends[i]);
+    if (outcome.kind === 'missing') waiting.push(i);
+    else outcomes[i] = outcome;
+  }
+  while (waiting.length > 0) {
+    const still = [];
+    for (const i of waiting) {
+      const outcome = applyOne(appends[i]);
+      if (outcome.kind === 'missing') still.push(i);
+      else outcomes[i] = outcome;
+    }
+    if (still.length === waiting.length) {
+      for (const i of still) outcomes[i] = { ok: false, kind: 'missing' };
+      break;
+    }
+    waiting = still;
+  }
   return { outcomes, before, after: lastPosition.get().p ?? 0 };
 });
 
