@@ -59,4 +59,9 @@ export interface TokenStatusReply {
 export interface ReleaseTokenRequest {
   userId: string;
   reason: TokenExpiryReason;
+  /**
+   * The token's end is stored only if this event is stored (the payment's debit, queued in the same
+   * tick); otherwise the release fails with RequiredEventMissing and ends nothing.
+   */
+  after?: { streamId: string; eventId: string };
 }

@@ -51,6 +51,11 @@ export interface DebitRequest {
    * on a store that keeps the order of appends); otherwise it is refused with RequiredEventMissingError.
    */
   after?: { streamId: string; eventId: string };
+  /**
+   * The id the debit's event gets, chosen by the caller so that its own next appends can be stored on
+   * the condition that the debit is (`after`), queued in the same tick instead of after the debit's commit.
+   */
+  eventId?: string;
 }
 export interface RefundRequest {
   userId: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { paymentStream, seatStream, walletStream } from '@concert/contracts';
 import { ApiClient, EmbeddedServer, startEmbedded, waitFor } from '@concert/testing';
-import { activeUser, readStream } from './test/e2e';
+import { activeUser, readStream, storeOf } from './test/e2e';
 
 // A loaded 2-core box boots several apps per file: generous limits (the project's testTimeout is not applied to hooks).
 jest.setTimeout(120_000);
@@ -65,6 +65,39 @@ describe('payments API', () => {
     expect((await client.get(`/reservations/${b.reservation.reservationId}`)).body.status).toBe('CONFIRMED');
   });
 
+  it('queues the sale and the slot release with the debit: the buyer is answered after one commit', async () => {
+    const b = await buyer(1_000_000);
+    // Every append of the process, as made and as answered, in order.
+    const store = storeOf(server);
+    const log: string[] = [];
+    const positions = new Map<string, number>();
+    const append = store.append.bind(store);
+    store.append = async (streamId, events, expected, options) => {
+      const type = events.map((e) => e.type).join('+');
+      log.push(`made ${type}`);
+      const result = await append(streamId, events, expected, options);
+      log.push(`stored ${type}`);
+      positions.set(type, result.position);
+      return result;
+    };
+    try {
+      const res = await b.client.post('/payments', { reservationId: b.reservation.reservationId });
+      expect(res.status).toBe(200);
+    } finally {
+      store.append = append;
+    }
+    const debitStored = log.indexOf('stored WalletDebited');
+    expect(debitStored).toBeGreaterThan(-1);
+    // Made before the debit's commit answered: all four went to the writer in one commit.
+    for (const type of ['PaymentStarted', 'SeatSold', 'TokenExpired'])
+      expect(log.indexOf(`made ${type}`)).toBeLessThan(debitStored);
+    expect(positions.get('SeatSold')).toBeGreaterThan(positions.get('WalletDebited')!);
+    expect(positions.get('TokenExpired')).toBeGreaterThan(positions.get('WalletDebited')!);
+    expect(positions.get('WalletDebited')).toBeGreaterThan(positions.get('PaymentStarted')!);
+    expect((await b.client.get('/queue/status')).body.status).toBe('EXPIRED');
+    expect(await walletTypes(b.userId)).toEqual(['WalletCharged', 'WalletDebited']);
+  });
+
   it('lets a buyer whose reply was lost hear it again with the token the payment ended, and nothing more', async () => {
     const b = await buyer(1_000_000);
     const second = await b.client.post('/reservations', { concertId: 1, date, seatNumber: nextSeat++ });
@@ -95,6 +128,9 @@ describe('payments API', () => {
     expect(await walletTypes(b.userId)).toEqual(['WalletCharged']);
     expect((await b.client.get(`/users/${b.userId}/balance`)).body.balance).toBe(1_000);
     expect((await b.client.get(`/reservations/${b.reservation.reservationId}`)).body.status).toBe('TEMPORARILY_RESERVED');
+    // The sale and the slot's release queued with the refused debit were refused with it.
+    expect((await readStream(server, seatStream(1, date, b.seatNumber))).map((e) => e.type)).toEqual(['SeatHeld']);
+    expect((await b.client.get('/queue/status')).body.status).toBe('ACTIVE');
     const seats = (await b.client.get(`/concerts/1/available-seats?date=${date}`)).body.seats;
     expect(seats.map((s: { seatNumber: number }) => s.seatNumber)).not.toContain(b.seatNumber);
 

@@ -25,7 +25,7 @@ export class QueueModule implements OnModuleInit {
       this.queries.execute(new TokenStatusQuery(p.tokenId, p.poll)),
     );
     this.bus.handle(QueuePatterns.releaseToken, (p: ReleaseTokenRequest) =>
-      this.commands.execute(new ReleaseTokenCommand(p.userId, p.reason)),
+      this.commands.execute(new ReleaseTokenCommand(p.userId, p.reason, p.after)),
     );
   }
 }

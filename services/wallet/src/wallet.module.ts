@@ -32,7 +32,7 @@ export class WalletModule implements OnModuleInit {
       this.commands.execute(new ChargeWalletCommand(p.userId, p.amount, p.idempotencyKey)),
     );
     this.bus.handle(WalletPatterns.debit, (p: DebitRequest) =>
-      this.commands.execute(new DebitWalletCommand(p.userId, p.paymentId, p.reservationId, p.amount, p.after)),
+      this.commands.execute(new DebitWalletCommand(p.userId, p.paymentId, p.reservationId, p.amount, p.after, p.eventId)),
     );
     this.bus.handle(WalletPatterns.refund, (p: RefundRequest) =>
       this.commands.execute(new RefundWalletCommand(p.userId, p.paymentId)),

@@ -1,13 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import {
   DebitRequest,
   DomainError,
   ErrorCode,
   paymentStream,
   QueuePatterns,
+  ReleaseTokenRequest,
+  seatStream,
   StoredEvent,
+  walletStream,
   WalletPatterns,
 } from '@concert/contracts';
 import { InProcessBus } from '@concert/bus';
@@ -29,18 +33,41 @@ const clock: Clock = { now: () => new Date(T0) };
  */
 function instance(
   store: EventStore,
-  { walletElsewhere = false } = {},
-): { runtime: BookingRuntime; saga: PaymentSaga; debits: DebitRequest[] } {
+  { walletElsewhere = false, walletLate = false } = {},
+): { runtime: BookingRuntime; saga: PaymentSaga; debits: DebitRequest[]; releases: ReleaseTokenRequest[] } {
   const runtime = new BookingRuntime(store, { holdTtlSeconds: 300 } as AppConfig, clock);
   const bus = new InProcessBus();
   const debits: DebitRequest[] = [];
+  const releases: ReleaseTokenRequest[] = [];
   bus.handle(WalletPatterns.debit, async (req: DebitRequest) => {
     debits.push(req);
     if (walletElsewhere && req.after) throw new DomainError(ErrorCode.RequiredEventMissing);
+    if (walletLate) {
+      // The debit decided a tick later (say, its wallet was busy): it goes in a later commit than the start.
+      await new Promise((resolve) => setImmediate(resolve));
+      const data = {
+        userId: req.userId,
+        paymentId: req.paymentId,
+        reservationId: req.reservationId,
+        amount: req.amount,
+        balanceAfter: 0,
+      };
+      const metadata = { occurredAt: new Date(T0).toISOString(), correlationId: req.paymentId, causationId: req.paymentId };
+      const debit = { id: req.eventId ?? randomUUID(), type: 'WalletDebited', version: 1, data, metadata };
+      await store.append(walletStream(req.userId), [debit], 'any', req.after && { after: req.after });
+    }
     return { userId: req.userId, paymentId: req.paymentId, amount: req.amount, balance: 0 };
   });
-  bus.handle(QueuePatterns.releaseToken, async () => ({ released: true }));
-  return { runtime, saga: new PaymentSaga(runtime, bus), debits };
+  // Ends nothing; with a wallet that stores its debits, refuses as the queue does a release that must follow
+  // an event not stored.
+  bus.handle(QueuePatterns.releaseToken, async (req: ReleaseTokenRequest) => {
+    releases.push(req);
+    const after = req.after;
+    if (walletLate && after && !(await store.readStream(after.streamId)).some((e) => e.id === after.eventId))
+      throw new DomainError(ErrorCode.RequiredEventMissing);
+    return { released: true };
+  });
+  return { runtime, saga: new PaymentSaga(runtime, bus), debits, releases };
 }
 
 /** Counts the reads of streams that turn out not to exist. */
@@ -125,7 +152,30 @@ describe('the payment saga on a reservation it has no payment for', () => {
     expect(paid.status).toBe('COMPLETED');
     const [started] = await store.readStream(paymentStream(reservationId));
     const debit = { userId: BUYER, paymentId: paid.paymentId, reservationId, amount: 1000 };
-    expect(debits).toEqual([{ ...debit, after: { streamId: paymentStream(reservationId), eventId: started.id } }, debit]);
+    expect(debits).toEqual([
+      { ...debit, after: { streamId: paymentStream(reservationId), eventId: started.id }, eventId: expect.any(String) },
+      debit,
+    ]);
+  });
+
+  it('sells and releases once more, without the condition, when the debit goes in a later commit than the sale queued with it', async () => {
+    const store = await openStore();
+    const { runtime, saga, debits, releases } = instance(store, { walletLate: true });
+    const reservationId = await catalogAndHold(store, runtime);
+
+    const paid = await saga.pay(BUYER, reservationId);
+    expect(paid.status).toBe('COMPLETED');
+    const debitRef = { streamId: walletStream(BUYER), eventId: debits[0].eventId };
+    expect(debits).toHaveLength(1);
+    // The release queued with the debit was refused (the debit was not stored yet); the one after the sale was not.
+    expect(releases).toEqual([
+      { userId: BUYER, reason: 'PAID', after: debitRef },
+      { userId: BUYER, reason: 'PAID' },
+    ]);
+    const seat = await store.readStream(seatStream(1, DATE, 1));
+    expect(seat.map((e) => e.type)).toEqual(['SeatHeld', 'SeatSold']);
+    const [debit] = await store.readStream(walletStream(BUYER));
+    expect(seat[1].position).toBeGreaterThan(debit.position);
   });
 
   it('asks for the debit only once PaymentStarted is stored where other writers may be', async () => {

@@ -15,8 +15,9 @@ import {
   WalletMovementReply,
   DebitRequest,
   RefundRequest,
+  walletStream,
 } from '@concert/contracts';
-import { execute, Handled, load } from '@concert/event-store';
+import { EventRef, execute, Handled, load, RequiredEventMissingError } from '@concert/event-store';
 import { MESSAGE_BUS, MessageBus } from '@concert/bus';
 import { PaymentCommand, paymentDecider, PaymentState } from '../domain/payment.decider';
 import { seatDecider, SeatState } from '../domain/seat.decider';
@@ -28,6 +29,14 @@ const STALE_MS = 5_000;
 const RECOVERY_INTERVAL_MS = 2_000;
 /** A hold with less time left than this is confirmed before the buyer's queue slot is released. */
 const RELEASE_WITH_SALE_MARGIN_MS = 10_000;
+
+/** The sale and the slot's release queued with the debit, each stored only if it is (startWithDebit). */
+interface AfterDebit {
+  /** Undefined when the sale was refused because the debit was not stored before it. */
+  sold: Promise<Handled<SeatState, SeatEvent> | undefined>;
+  /** Whether the slot was released (false: refused or failed; run() releases again). */
+  released: Promise<boolean>;
+}
 
 /**
  * check hold → debit wallet → confirm seat → release the queue token → completed. Its progress
@@ -130,7 +139,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(
     stream: string,
     answer?: (reply: PaymentReply) => void,
-    started?: { state: PaymentState; debit: Promise<WalletMovementReply> },
+    started?: { state: PaymentState; debit: Promise<WalletMovementReply>; withDebit?: AfterDebit },
   ): Promise<PaymentReply> {
     const { state } = started ?? (await load(this.runtime.store, stream, paymentDecider));
     if (state.status === 'Completed') return reply(state);
@@ -157,15 +166,24 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // Once the debit holds, the sale is all but certain: the queue slot is released in the same commit as
     // the seat, unless the hold is close to its deadline (a lapse would refund, and the buyer keeps the slot).
+    // Both may already be on their way, queued with the debit (startWithDebit); what did not go with it
+    // (the debit stored in a later commit) goes now.
     const now = this.runtime.clock.now();
+    const withDebit = started?.withDebit;
     const hold = this.runtime.view.reservations.get(reservationId);
     const together = hold?.status === 'HELD' && hold.expiresAtMs - now.getTime() > RELEASE_WITH_SALE_MARGIN_MS;
-    const releasing = together ? this.releaseToken(userId) : undefined;
+    const releasing = withDebit
+      ? withDebit.released.then((released) => released || this.releaseToken(userId))
+      : together
+        ? this.releaseToken(userId)
+        : undefined;
     let sold: Handled<SeatState, SeatEvent>;
     try {
-      sold = await this.runtime.locks.run(seatStreamId, () =>
-        execute(this.runtime.store, seatStreamId, seatDecider, { type: 'ConfirmSale', reservationId, paymentId, now }, { now }),
-      );
+      sold =
+        (withDebit && (await withDebit.sold)) ||
+        (await this.runtime.locks.run(seatStreamId, () =>
+          execute(this.runtime.store, seatStreamId, seatDecider, { type: 'ConfirmSale', reservationId, paymentId, now }, { now }),
+        ));
       if (sold.appended) await this.runtime.catchUp(sold.appended.position);
     } catch (err) {
       await releasing;
@@ -196,20 +214,55 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     answer: (reply: PaymentReply) => void,
   ): Promise<PaymentReply> {
     const startedId = randomUUID();
+    const debitId = randomUUID();
     const starting = this.step(stream, start, true, startedId);
-    const debit = this.debit(start, { streamId: stream, eventId: startedId });
+    const debit = this.debit(start, { streamId: stream, eventId: startedId }, debitId);
     // Awaited in run(); should the start fail, the debit was refused (its required event is not stored).
     debit.catch(() => undefined);
+    const withDebit = this.saleAndReleaseAfterDebit(start, { streamId: walletStream(start.userId), eventId: debitId });
     const state = await starting;
-    // Someone else's payment on this stream (another instance's): ours was not stored, nor the debit.
+    // Someone else's payment on this stream (another instance's): ours was not stored, nor the debit, nor
+    // what was to follow it.
     if (state.status !== 'Started' || state.paymentId !== start.paymentId) return this.run(stream, answer);
-    return this.run(stream, answer, { state, debit });
+    return this.run(stream, answer, { state, debit, withDebit });
   }
 
-  /** Asks the wallet to debit the payment's amount (idempotent by payment id); `after`: see DebitRequest. */
+  /**
+   * The sale and the queue slot's release, queued in the same tick as the debit and each stored only if
+   * the debit is (`after`): on a store that commits a tick's appends together, the buyer hears the answer
+   * after one commit instead of two, and no seat is ever sold, nor slot given up, on a debit that was not
+   * stored. Only where run() would release with the sale (the hold is not close to its deadline). `sold`
+   * is undefined and `released` false where the debit was not stored first (refused, or in a later
+   * commit): run() then sells and releases as it does without this.
+   */
+  private saleAndReleaseAfterDebit(start: PaymentCommand & { type: 'StartPayment' }, debit: EventRef): AfterDebit | undefined {
+    const { reservationId, paymentId, userId, seatStreamId, now } = start;
+    const hold = this.runtime.view.reservations.get(reservationId);
+    if (!(hold?.status === 'HELD' && hold.expiresAtMs - now.getTime() > RELEASE_WITH_SALE_MARGIN_MS)) return undefined;
+    const sold = this.runtime.locks
+      .run(seatStreamId, () =>
+        execute(
+          this.runtime.store,
+          seatStreamId,
+          seatDecider,
+          { type: 'ConfirmSale', reservationId, paymentId, now },
+          { now, after: debit },
+        ),
+      )
+      .catch((err: unknown) => {
+        if (err instanceof RequiredEventMissingError) return undefined;
+        throw err;
+      });
+    // Awaited in run() once the debit holds; a sale refused by the seat's decider then refunds there.
+    sold.catch(() => undefined);
+    return { sold, released: this.releaseToken(userId, debit) };
+  }
+
+  /** Asks the wallet to debit the payment's amount (idempotent by payment id); `after`, `eventId`: see DebitRequest. */
   private debit(
-    { userId, paymentId, reservationId, amount }: Omit<DebitRequest, 'after'>,
+    { userId, paymentId, reservationId, amount }: Omit<DebitRequest, 'after' | 'eventId'>,
     after?: DebitRequest['after'],
+    eventId?: string,
   ): Promise<WalletMovementReply> {
     return this.bus.request<WalletMovementReply>(WalletPatterns.debit, {
       userId,
@@ -217,6 +270,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       reservationId,
       amount,
       ...(after && { after }),
+      ...(eventId && { eventId }),
     } satisfies DebitRequest);
   }
 
@@ -230,12 +284,23 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     return result.state;
   }
 
-  /** The buyer is done: their slot goes to the next in line. A failure here never undoes a sale. */
-  private async releaseToken(userId: string): Promise<void> {
+  /**
+   * The buyer is done: their slot goes to the next in line. A failure here never undoes a sale.
+   * `after`: only if that event is stored (see ReleaseTokenRequest.after); resolves false when the release
+   * did not happen, so that the caller releases again without the condition.
+   */
+  private async releaseToken(userId: string, after?: EventRef): Promise<boolean> {
     try {
-      await this.bus.request(QueuePatterns.releaseToken, { userId, reason: 'PAID' } satisfies ReleaseTokenRequest);
+      await this.bus.request(QueuePatterns.releaseToken, {
+        userId,
+        reason: 'PAID',
+        ...(after && { after }),
+      } satisfies ReleaseTokenRequest);
+      return true;
     } catch (err) {
-      this.runtime.logger.warn(`token release for ${userId} failed: ${(err as Error).message}`);
+      if (!(after && DomainError.is(err, ErrorCode.RequiredEventMissing)))
+        this.runtime.logger.warn(`token release for ${userId} failed: ${(err as Error).message}`);
+      return false;
     }
   }
 

@@ -4,6 +4,7 @@ import {
   AppendResult,
   envelope,
   EVENT_STORE,
+  EventRef,
   EventStore,
   execute,
   Subscription,
@@ -106,8 +107,9 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       .catch((err: unknown) => this.logger.warn(`recording that ${tokenId} was seen failed: ${String(err)}`));
   }
 
-  async expire(userId: string, tokenId: string, reason: TokenExpiryReason): Promise<void> {
-    await this.userLocks.run(userId, () => this.appendExpiry(userId, tokenId, reason));
+  /** `after`: the end is stored only if that event is (see AppendOptions.after). */
+  async expire(userId: string, tokenId: string, reason: TokenExpiryReason, after?: EventRef): Promise<void> {
+    await this.userLocks.run(userId, () => this.appendExpiry(userId, tokenId, reason, after));
   }
 
   /**
@@ -121,14 +123,14 @@ export class QueueRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private async appendExpiry(userId: string, tokenId: string, reason: TokenExpiryReason): Promise<void> {
+  private async appendExpiry(userId: string, tokenId: string, reason: TokenExpiryReason, after?: EventRef): Promise<void> {
     const now = this.clock.now();
     const result = await execute(
       this.store,
       queueUserStream(userId),
       userTokenDecider,
       { type: 'ExpireToken', userId, tokenId, reason, now },
-      { now },
+      { now, after },
     );
     if (result.appended) await this.catchUp(result.appended.position);
   }

@@ -1,5 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { TokenExpiryReason } from '@concert/contracts';
+import { DomainError, ErrorCode, TokenExpiryReason } from '@concert/contracts';
+import { EventRef, RequiredEventMissingError } from '@concert/event-store';
 import { QueueRuntime } from './queue.runtime';
 
 /**
@@ -11,6 +12,8 @@ export class ReleaseTokenCommand {
   constructor(
     readonly userId: string,
     readonly reason: TokenExpiryReason,
+    /** End the token only if this event is stored: see ReleaseTokenRequest.after. */
+    readonly after?: EventRef,
   ) {}
 }
 
@@ -18,12 +21,16 @@ export class ReleaseTokenCommand {
 export class ReleaseTokenHandler implements ICommandHandler<ReleaseTokenCommand, { released: boolean }> {
   constructor(private readonly runtime: QueueRuntime) {}
 
-  async execute({ userId, reason }: ReleaseTokenCommand): Promise<{ released: boolean }> {
+  async execute({ userId, reason, after }: ReleaseTokenCommand): Promise<{ released: boolean }> {
     await this.runtime.catchUp();
     const record = this.runtime.line.latestOf(userId.toLowerCase());
     // Only an admitted token holds a slot: a WAITING one is a newer token the user took after paying.
     if (!record || record.status !== 'ACTIVE') return { released: false };
-    await this.runtime.expire(record.userId, record.tokenId, reason);
+    await this.runtime.expire(record.userId, record.tokenId, reason, after).catch((err: unknown) => {
+      // The default message: stream names are no business of whoever might read it.
+      if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing);
+      throw err;
+    });
     this.runtime.admitSoon();
     return { released: true };
   }

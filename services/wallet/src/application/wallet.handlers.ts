@@ -68,6 +68,8 @@ export class DebitWalletCommand {
     readonly amount: number,
     /** Debit only if this event (the payment's start) is stored first: see DebitRequest.after. */
     readonly after?: EventRef,
+    /** The debit event's id, chosen by the caller: see DebitRequest.eventId. */
+    readonly eventId?: string,
   ) {}
 }
 
@@ -83,7 +85,7 @@ export class DebitWalletHandler implements ICommandHandler<DebitWalletCommand, W
         walletStream(c.userId),
         walletDecider,
         { type: 'DebitWallet', userId: c.userId, paymentId: c.paymentId, reservationId: c.reservationId, amount: c.amount, now },
-        { now, after: c.after },
+        { now, after: c.after, eventIds: c.eventId === undefined ? undefined : () => c.eventId! },
       ).catch((err: unknown) => {
         // The default message: stream names are no business of whoever might read it.
         if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing);
