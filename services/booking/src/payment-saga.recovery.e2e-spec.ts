@@ -184,6 +184,30 @@ describe.each([
     expect((await client.get('/queue/status')).body.status).toBe('ACTIVE');
   });
 
+  it('a sale that failed to commit while the debit and the slot release were stored is completed by recovery', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
+    const clock = new ShiftedClock();
+    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
+    const server = await startEmbedded({ dataDir, clock, store });
+    scene = { dataDir, clock, server } as Scene;
+    const { userId, client, token } = await activeUser(new ApiClient(server.url));
+    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
+    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 13 });
+    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    store.failOnce(afterEventOfType('SeatSold'));
+
+    expect((await client.post('/payments', { reservationId: hold.body.reservationId })).status).toBe(500);
+    expect(await types(server, walletStream(userId))).toEqual(['WalletCharged', 'WalletDebited']);
+    expect(await types(server, seatStream(1, date, 13))).toEqual(['SeatHeld']);
+    expect(await types(server, paymentStream(hold.body.reservationId))).toEqual(['PaymentStarted']);
+
+    expect(await server.app.get(PaymentSaga).recover(0)).toBe(1);
+    expect(await types(server, paymentStream(hold.body.reservationId))).toEqual(['PaymentStarted', 'PaymentCompleted']);
+    expect(await types(server, seatStream(1, date, 13))).toEqual(['SeatHeld', 'SeatSold']);
+    expect(await types(server, walletStream(userId))).toEqual(['WalletCharged', 'WalletDebited']);
+    expect((await new ApiClient(server.url, token).get('/queue/status')).body.status).toBe('EXPIRED');
+  });
+
   it('PaymentSaga.recover resumes a started payment in a live process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
     const clock = new ShiftedClock();

@@ -75,7 +75,10 @@ describe('payments API', () => {
     store.append = async (streamId, events, expected, options) => {
       const type = events.map((e) => e.type).join('+');
       log.push(`made ${type}`);
-      const result = await append(streamId, events, expected, options);
+      const result = await append(streamId, events, expected, options).catch((err: unknown) => {
+        log.push(`refused ${type}`);
+        throw err;
+      });
       log.push(`stored ${type}`);
       positions.set(type, result.position);
       return result;
@@ -88,9 +91,13 @@ describe('payments API', () => {
     }
     const debitStored = log.indexOf('stored WalletDebited');
     expect(debitStored).toBeGreaterThan(-1);
-    // Made before the debit's commit answered: all four went to the writer in one commit.
-    for (const type of ['PaymentStarted', 'SeatSold', 'TokenExpired'])
+    // Each made once, none refused (no second try after the debit), and made before the debit's commit
+    // answered: all four went to the writer in one commit.
+    expect(log.filter((entry) => entry.startsWith('refused'))).toEqual([]);
+    for (const type of ['PaymentStarted', 'WalletDebited', 'SeatSold', 'TokenExpired']) {
+      expect(log.filter((entry) => entry === `made ${type}`)).toHaveLength(1);
       expect(log.indexOf(`made ${type}`)).toBeLessThan(debitStored);
+    }
     expect(positions.get('SeatSold')).toBeGreaterThan(positions.get('WalletDebited')!);
     expect(positions.get('TokenExpired')).toBeGreaterThan(positions.get('WalletDebited')!);
     expect(positions.get('WalletDebited')).toBeGreaterThan(positions.get('PaymentStarted')!);

@@ -8,6 +8,7 @@ import {
   ErrorCode,
   paymentStream,
   QueuePatterns,
+  RefundRequest,
   ReleaseTokenRequest,
   seatStream,
   StoredEvent,
@@ -25,7 +26,13 @@ import { HoldSeatCommand, HoldSeatHandler } from './reservation.handlers';
 const T0 = Date.parse('2030-05-01T10:00:00.000Z');
 const DATE = '2030-06-01';
 const BUYER = '11111111-1111-4111-8111-111111111111';
-const clock: Clock = { now: () => new Date(T0) };
+/** The test's clock: T0, moved on by `offsetMs` (set back to 0 before each test). */
+const clock: Clock & { offsetMs: number } = {
+  offsetMs: 0,
+  now(): Date {
+    return new Date(T0 + this.offsetMs);
+  },
+};
 
 /**
  * A booking instance of its own: store connection, read model, saga; the wallet and the queue answer on its bus.
@@ -33,8 +40,14 @@ const clock: Clock = { now: () => new Date(T0) };
  */
 function instance(
   store: EventStore,
-  { walletElsewhere = false, walletLate = false } = {},
-): { runtime: BookingRuntime; saga: PaymentSaga; debits: DebitRequest[]; releases: ReleaseTokenRequest[] } {
+  { walletElsewhere = false, walletLate = false, lapseBeforeDebit = false } = {},
+): {
+  runtime: BookingRuntime;
+  saga: PaymentSaga;
+  debits: DebitRequest[];
+  releases: ReleaseTokenRequest[];
+  refunds: RefundRequest[];
+} {
   const runtime = new BookingRuntime(store, { holdTtlSeconds: 300 } as AppConfig, clock);
   const bus = new InProcessBus();
   const debits: DebitRequest[] = [];
@@ -45,6 +58,8 @@ function instance(
     if (walletLate) {
       // The debit decided a tick later (say, its wallet was busy): it goes in a later commit than the start.
       await new Promise((resolve) => setImmediate(resolve));
+      // ...and, slower still, past the hold's deadline.
+      if (lapseBeforeDebit) clock.offsetMs = 301_000;
       const data = {
         userId: req.userId,
         paymentId: req.paymentId,
@@ -67,7 +82,12 @@ function instance(
       throw new DomainError(ErrorCode.RequiredEventMissing);
     return { released: true };
   });
-  return { runtime, saga: new PaymentSaga(runtime, bus), debits, releases };
+  const refunds: RefundRequest[] = [];
+  bus.handle(WalletPatterns.refund, async (req: RefundRequest) => {
+    refunds.push(req);
+    return { userId: req.userId, paymentId: req.paymentId, amount: 1000, balance: 1000 };
+  });
+  return { runtime, saga: new PaymentSaga(runtime, bus), debits, releases, refunds };
 }
 
 /** Counts the reads of streams that turn out not to exist. */
@@ -88,6 +108,7 @@ describe('the payment saga on a reservation it has no payment for', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'concert-saga-spec-'));
+    clock.offsetMs = 0;
   });
 
   afterEach(async () => {
@@ -176,6 +197,24 @@ describe('the payment saga on a reservation it has no payment for', () => {
     expect(seat.map((e) => e.type)).toEqual(['SeatHeld', 'SeatSold']);
     const [debit] = await store.readStream(walletStream(BUYER));
     expect(seat[1].position).toBeGreaterThan(debit.position);
+  });
+
+  it("keeps the buyer's slot and refunds when the debit, in a later commit than the sale queued with it, comes after the deadline", async () => {
+    const store = await openStore();
+    const { runtime, saga, debits, releases, refunds } = instance(store, { walletLate: true, lapseBeforeDebit: true });
+    const reservationId = await catalogAndHold(store, runtime);
+
+    const refused = await saga.pay(BUYER, reservationId).catch((err: unknown) => err);
+    expect(DomainError.is(refused, ErrorCode.ReservationExpired)).toBe(true);
+    // Only the release that was to follow the debit in its commit was asked for, and refused: none after.
+    const debitRef = { streamId: walletStream(BUYER), eventId: debits[0].eventId };
+    expect(releases).toEqual([{ userId: BUYER, reason: 'PAID', after: debitRef }]);
+    expect(refunds).toEqual([{ userId: BUYER, paymentId: debits[0].paymentId }]);
+    expect((await store.readStream(seatStream(1, DATE, 1))).map((e) => e.type)).toEqual(['SeatHeld']);
+    expect((await store.readStream(paymentStream(reservationId))).map((e) => e.type)).toEqual([
+      'PaymentStarted',
+      'PaymentRefunded',
+    ]);
   });
 
   it('asks for the debit only once PaymentStarted is stored where other writers may be', async () => {

@@ -167,16 +167,17 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     // Once the debit holds, the sale is all but certain: the queue slot is released in the same commit as
     // the seat, unless the hold is close to its deadline (a lapse would refund, and the buyer keeps the slot).
     // Both may already be on their way, queued with the debit (startWithDebit); what did not go with it
-    // (the debit stored in a later commit) goes now.
+    // (the debit stored in a later commit) goes now, the release on the same condition.
+    // `releasing` resolves true once a release was asked for (a failed one is only logged), false when
+    // the slot is to be released after the sale.
     const now = this.runtime.clock.now();
     const withDebit = started?.withDebit;
     const hold = this.runtime.view.reservations.get(reservationId);
     const together = hold?.status === 'HELD' && hold.expiresAtMs - now.getTime() > RELEASE_WITH_SALE_MARGIN_MS;
-    const releasing = withDebit
-      ? withDebit.released.then((released) => released || this.releaseToken(userId))
-      : together
-        ? this.releaseToken(userId)
-        : undefined;
+    const releaseWithSale = (): Promise<boolean> | false => together && this.releaseToken(userId).then(() => true);
+    const releasing: Promise<boolean> | false = withDebit
+      ? withDebit.released.then((released) => released || releaseWithSale())
+      : releaseWithSale();
     let sold: Handled<SeatState, SeatEvent>;
     try {
       sold =
@@ -193,7 +194,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
       throw err;
     }
     // Released before the completion is recorded, so a crash in between resumes the release too.
-    await (releasing ?? this.releaseToken(userId));
+    if (!(await releasing)) await this.releaseToken(userId);
     // The time of the sale, also when a resumed saga finds the seat already sold: every answer is the same.
     const paidAt = sold.state.status === 'Sold' ? sold.state.soldAt : isoTime(now);
     answer?.({ paymentId, reservationId, userId, amount, status: 'COMPLETED', paidAt });
@@ -236,19 +237,21 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
    * commit): run() then sells and releases as it does without this.
    */
   private saleAndReleaseAfterDebit(start: PaymentCommand & { type: 'StartPayment' }, debit: EventRef): AfterDebit | undefined {
-    const { reservationId, paymentId, userId, seatStreamId, now } = start;
+    const { reservationId, paymentId, userId, seatStreamId } = start;
     const hold = this.runtime.view.reservations.get(reservationId);
-    if (!(hold?.status === 'HELD' && hold.expiresAtMs - now.getTime() > RELEASE_WITH_SALE_MARGIN_MS)) return undefined;
+    if (!(hold?.status === 'HELD' && hold.expiresAtMs - start.now.getTime() > RELEASE_WITH_SALE_MARGIN_MS)) return undefined;
     const sold = this.runtime.locks
-      .run(seatStreamId, () =>
-        execute(
+      .run(seatStreamId, () => {
+        // Decided when the seat's lock is had, not when the payment started: the hold is judged as of now.
+        const now = this.runtime.clock.now();
+        return execute(
           this.runtime.store,
           seatStreamId,
           seatDecider,
           { type: 'ConfirmSale', reservationId, paymentId, now },
           { now, after: debit },
-        ),
-      )
+        );
+      })
       .catch((err: unknown) => {
         if (err instanceof RequiredEventMissingError) return undefined;
         throw err;

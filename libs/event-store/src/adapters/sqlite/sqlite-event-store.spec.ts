@@ -437,6 +437,19 @@ describe('sqlite: batches framed for the writer', () => {
       ]);
       expect([moved.status, required.status]).toEqual(['fulfilled', 'fulfilled']);
       expect(stale).toMatchObject({ status: 'rejected', reason: expect.any(WrongExpectedRevisionError) });
+
+      // One that may go anywhere in its stream ('any') lands after a later append to it: the stream as
+      // cached for reads is the stream as stored.
+      const [waited, first] = await Promise.all([
+        store.append('cart-1', [event('c1')], 'any', after('payment-3', 'p2')),
+        store.append('cart-1', [event('c0')], 'any'),
+        store.append('payment-3', [event('p2')], 'no_stream'),
+      ]);
+      expect([first.nextRevision, waited.nextRevision]).toEqual([0, 1]);
+      expect((await store.readStream('cart-1')).map((e) => [e.id, e.revision])).toEqual([
+        ['c0', 0],
+        ['c1', 1],
+      ]);
     } finally {
       await cleanup();
     }

@@ -247,7 +247,8 @@ export class SqliteEventStore implements EventStore {
   private remember(batch: PendingAppend[], reply: WriterReply & { type: 'committed' }): void {
     this.head = Math.max(this.head, reply.after);
     if (this.options.pollIntervalMs) return;
-    const events: StoredEvent[] = [];
+    const groups: StoredEvent[][] = [];
+    let inOrder = true;
     batch.forEach((p, i) => {
       const outcome = reply.outcomes[i];
       if (!outcome.ok || outcome.replayed) return;
@@ -262,15 +263,23 @@ export class SqliteEventStore implements EventStore {
         revision: outcome.nextRevision - first + j,
         position: outcome.position - first + j,
       }));
-      this.extendCachedStream(p.streamId, appended);
-      for (const e of appended) events.push(e);
+      const previous = groups[groups.length - 1];
+      if (previous && previous[previous.length - 1].position > appended[0].position) inOrder = false;
+      groups.push(appended);
     });
+    // The writer stores an append that waited for its required event after the rest of its batch: the
+    // cached streams and the subscribers take the batch's appends in the order they were stored.
+    if (!inOrder) groups.sort((a, b) => a[0].position - b[0].position);
+    const events: StoredEvent[] = [];
+    for (const appended of groups) {
+      this.extendCachedStream(appended[0].streamId, appended);
+      for (const e of appended) events.push(e);
+    }
     if (this.subscriptions.size === 0) return;
     if (events.length !== reply.after - reply.before) {
       this.recent = [];
       return;
     }
-    events.sort((a, b) => a.position - b.position);
     this.recent.push({ before: reply.before, after: reply.after, events });
     if (this.recent.length > RECENT_PAGES) this.recent.shift();
   }
