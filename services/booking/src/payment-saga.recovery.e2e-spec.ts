@@ -142,6 +142,20 @@ describe.each([
     await expectCompletedAfterRestart(crashed);
   });
 
+  /** A live server on a crashing store, and a charged user holding `seatNumber` (the scene cleaned up after the test). */
+  async function liveScene(seatNumber: number) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
+    const clock = new ShiftedClock();
+    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
+    const server = await startEmbedded({ dataDir, clock, store });
+    scene = { dataDir, clock, server } as Scene;
+    const { userId, client, token } = await activeUser(new ApiClient(server.url));
+    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
+    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber });
+    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    return { store, clock, server, userId, client, token, date, hold };
+  }
+
   // A hold this close to its deadline is confirmed only once the debit is stored (on the sole writer too, the
   // sale does not go in the debit's commit): a crash or a lapse can come between them, and the saga refunds.
   const CLOSE_TO_DEADLINE_MS = 292_000;
@@ -162,15 +176,7 @@ describe.each([
   });
 
   it('refunds the debit and answers 400 when the hold lapses between the debit and the seat confirmation', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
-    const clock = new ShiftedClock();
-    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
-    const server = await startEmbedded({ dataDir, clock, store });
-    scene = { dataDir, clock, server } as Scene;
-    const { userId, client } = await activeUser(new ApiClient(server.url));
-    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
-    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 12 });
-    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    const { store, clock, server, userId, client, date, hold } = await liveScene(12);
     store.tapAfter(afterEventOfType('WalletDebited'), () => (clock.offsetMs = 301_000));
     clock.offsetMs = CLOSE_TO_DEADLINE_MS;
 
@@ -185,15 +191,7 @@ describe.each([
   });
 
   it('a sale that failed to commit while the debit and the slot release were stored is completed by recovery', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
-    const clock = new ShiftedClock();
-    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
-    const server = await startEmbedded({ dataDir, clock, store });
-    scene = { dataDir, clock, server } as Scene;
-    const { userId, client, token } = await activeUser(new ApiClient(server.url));
-    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
-    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 13 });
-    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    const { store, server, userId, client, token, date, hold } = await liveScene(13);
     store.failOnce(afterEventOfType('SeatSold'));
 
     expect((await client.post('/payments', { reservationId: hold.body.reservationId })).status).toBe(500);
@@ -209,16 +207,7 @@ describe.each([
   });
 
   it('PaymentSaga.recover resumes a started payment in a live process', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'concert-saga-'));
-    const clock = new ShiftedClock();
-    const store = new CrashingStore(new SqliteEventStore(join(dataDir, 'events.db')), { soleWriter });
-    const server = await startEmbedded({ dataDir, clock, store });
-    scene = { dataDir, clock, server } as Scene;
-    const api = new ApiClient(server.url);
-    const { userId, client } = await activeUser(api);
-    const date = (await client.get('/concerts/1/available-dates')).body.availableDates[0];
-    const hold = await client.post('/reservations', { concertId: 1, date, seatNumber: 11 });
-    await client.post(`/users/${userId}/charge`, { amount: FUNDS });
+    const { store, server, userId, client, hold } = await liveScene(11);
     store.crashAfter(afterEventOfType('PaymentStarted'));
     expect((await client.post('/payments', { reservationId: hold.body.reservationId })).status).toBe(500);
     store.revive();

@@ -189,24 +189,16 @@ const commitBatch = db.transaction((appends) => {
   const before = lastPosition.get().p ?? 0;
   const applyOne = legacyIdIndex ? applyLegacy : apply;
   const outcomes = new Array(appends.length);
-  let waiting = [];
-  for (let i = 0; i < appends.length; i++) {
-    const outcome = applyOne(appends[i]);
-    if (outcome.kind === 'missing') waiting.push(i);
-    else outcomes[i] = outcome;
-  }
-  while (waiting.length > 0) {
-    const still = [];
-    for (const i of waiting) {
-      const outcome = applyOne(appends[i]);
-      if (outcome.kind === 'missing') still.push(i);
-      else outcomes[i] = outcome;
+  let pending = appends.map((_, i) => i);
+  while (pending.length > 0) {
+    const waiting = [];
+    for (const i of pending) {
+      outcomes[i] = applyOne(appends[i]);
+      if (outcomes[i].kind === 'missing') waiting.push(i);
     }
-    if (still.length === waiting.length) {
-      for (const i of still) outcomes[i] = { ok: false, kind: 'missing' };
-      break;
-    }
-    waiting = still;
+    // A pass that stored none of those tried cannot help the ones still waiting: they stay refused.
+    if (waiting.length === pending.length) break;
+    pending = waiting;
   }
   return { outcomes, before, after: lastPosition.get().p ?? 0 };
 });
