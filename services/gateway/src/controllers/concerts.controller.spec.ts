@@ -54,4 +54,27 @@ describe('serializedSeats built from each seat’s JSON', () => {
     const reordered = { seats: [...seats], date: '2026-12-27', concertId: 3 } as AvailableSeatsReply;
     expect(serializedSeats(reordered)).toBe(JSON.stringify(reordered));
   });
+
+  it('equals JSON.stringify for lists built from the last one of the same date: seats taken, freed, replaced, reordered', () => {
+    // A seeded generator: the same lists on every run.
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const halls = [hall, hall.map((s) => ({ ...s }))];
+    const free = [new Set(hall.map((_, i) => i)), new Set(hall.map((_, i) => i))];
+    for (let round = 0; round < 400; round++) {
+      const d = random(2);
+      const taken = random(4);
+      for (let k = 0; k < taken; k++) free[d].delete(random(hall.length));
+      if (random(3) === 0) free[d].add(random(hall.length));
+      let seats = [...free[d]].sort((a, b) => a - b).map((i) => halls[d][i]);
+      if (random(10) === 0) seats = seats.map((s, i) => (i % 50 === 0 ? { ...s } : s)); // a few seats as new objects
+      if (random(20) === 0) seats = [...seats].reverse();
+      if (random(20) === 0) seats = [...seats, ...seats.slice(0, 3)]; // a seat twice
+      const reply: AvailableSeatsReply = { concertId: 9, date: `2026-12-2${d}`, seats };
+      expect(serializedSeats(reply)).toBe(JSON.stringify(reply));
+    }
+  });
 });

@@ -28,8 +28,6 @@ export class ConcertsController {
 }
 
 const seatBodies = new WeakMap<readonly SeatSpec[], { concertId: number; date: string; body: string }>();
-/** The JSON of each seat object seen: the embedded read model hands out the same seat objects in every list. */
-const seatFragments = new WeakMap<SeatSpec, string>();
 
 /** JSON of a seats reply, reused while its free list (the same array) is handed out again. */
 export function serializedSeats(reply: AvailableSeatsReply): string {
@@ -40,31 +38,87 @@ export function serializedSeats(reply: AvailableSeatsReply): string {
   return body;
 }
 
+/** The seat list of a date's last body: the seats' JSON joined by commas, and where each seat's JSON starts in it. */
+interface SeatListText {
+  seats: readonly SeatSpec[];
+  text: string;
+  /** `starts[i]`: where seat i's JSON starts in `text`; `starts[seats.length]` is `text.length + 1` (as if a comma followed). */
+  starts: Int32Array;
+}
+
+/** The last seat list serialized per concert and date (bounded: least recently used dropped first). */
+const lastLists = new Map<string, SeatListText>();
+const LAST_LISTS_MAX = 512;
+/** Seat objects whose JSON some kept list holds: a list whose first seat is not among them came from elsewhere. */
+const seenSeats = new WeakSet<SeatSpec>();
+
 /**
- * `JSON.stringify(reply)`, built from each seat's own JSON once its objects have been seen before: during
- * an on-sale a date's list changes with every hold, and serializing its hundreds of seats again was the
- * largest single item of the purchase profile (6.5 %; 4.6 % with the fragments). Seat objects that are new
- * each time (a reply that crossed Kafka) take plain `JSON.stringify`, remembering only the first seat's JSON.
+ * `JSON.stringify(reply)`, built from the date's previous body when the read model hands out the same seat
+ * objects again (the embedded mode): during an on-sale a date's free list loses a seat or two between
+ * reads, so the new list is the old text cut where those seats were, with the JSON of any seat that came
+ * back in between; serializing its hundreds of seats on every read was the largest single item of the
+ * purchase profile (6.5 %; 7 % later, looking each seat's JSON up in a map). Seat objects that are new
+ * each time (a reply that crossed Kafka) take plain `JSON.stringify`.
  */
 function seatsBody(reply: AvailableSeatsReply): string {
   const { seats } = reply;
-  if (seats.length === 0 || !seatFragments.has(seats[0])) {
-    if (seats.length > 0) seatFragments.set(seats[0], JSON.stringify(seats[0]));
+  const key = `${reply.concertId}|${reply.date}`;
+  const last = lastLists.get(key);
+  if (seats.length === 0 || !(seenSeats.has(seats[0]) || seenSeats.has(seats[seats.length - 1]))) {
+    // First seen, or from elsewhere: next time a list starting with the same seat object is built seat by seat.
+    if (seats.length > 0) seenSeats.add(seats[0]);
     return JSON.stringify(reply);
   }
-  const parts = new Array<string>(seats.length);
-  for (let i = 0; i < seats.length; i++) {
-    let fragment = seatFragments.get(seats[i]);
-    if (fragment === undefined) {
-      fragment = JSON.stringify(seats[i]);
-      seatFragments.set(seats[i], fragment);
-    }
-    parts[i] = fragment;
-  }
+  const list = seatListText(seats, last);
+  lastLists.delete(key);
+  lastLists.set(key, list);
+  if (lastLists.size > LAST_LISTS_MAX) lastLists.delete(lastLists.keys().next().value as string);
   // The reply's own fields in their own order, with the seat list spliced in where a placeholder stood.
   const frame = JSON.stringify({ ...reply, seats: 0 });
   const at = frame.lastIndexOf(SEATS_PLACEHOLDER);
-  return `${frame.slice(0, at)}"seats":[${parts.join(',')}]${frame.slice(at + SEATS_PLACEHOLDER.length)}`;
+  return `${frame.slice(0, at)}"seats":[${list.text}]${frame.slice(at + SEATS_PLACEHOLDER.length)}`;
+}
+
+/**
+ * The seat list's text, reusing runs of `last`'s text for the seats (the same objects, in the same order)
+ * both lists hold. Lists sorted by seat number (the read model's) find every shared seat; in any other
+ * order the result is the same text, built from fewer runs.
+ */
+function seatListText(seats: readonly SeatSpec[], last: SeatListText | undefined): SeatListText {
+  const old = last?.seats ?? [];
+  const starts = new Int32Array(seats.length + 1);
+  const pieces: string[] = [];
+  // The run of `last`'s seats [runFrom, runTo) taken so far, as one slice of its text.
+  let runFrom = -1;
+  let runTo = -1;
+  const endRun = (): void => {
+    if (last && runFrom >= 0) pieces.push(last.text.slice(last.starts[runFrom], last.starts[runTo] - 1));
+    runFrom = runTo = -1;
+  };
+  let at = 0;
+  let i = 0;
+  for (let j = 0; j < seats.length; j++) {
+    const seat = seats[j];
+    while (i < old.length && old[i] !== seat && old[i].seatNumber < seat.seatNumber) i++;
+    starts[j] = at;
+    if (last && i < old.length && old[i] === seat) {
+      if (runTo !== i) {
+        endRun();
+        runFrom = i;
+      }
+      runTo = ++i;
+      at += last.starts[i] - last.starts[i - 1];
+    } else {
+      endRun();
+      const fragment = JSON.stringify(seat);
+      seenSeats.add(seat);
+      pieces.push(fragment);
+      at += fragment.length + 1;
+    }
+  }
+  endRun();
+  starts[seats.length] = at;
+  return { seats, text: pieces.join(','), starts };
 }
 
 const SEATS_PLACEHOLDER = '"seats":0';
