@@ -1,5 +1,5 @@
 import { AvailableSeatsReply } from '@concert/contracts';
-import { serializedSeats } from './concerts.controller';
+import { keptSeatLists, serializedSeats } from './concerts.controller';
 
 describe('serializedSeats', () => {
   const seats = [
@@ -62,7 +62,8 @@ describe('serializedSeats built from each seat’s JSON', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
       return seed % n;
     };
-    const halls = [hall, hall.map((s) => ({ ...s }))];
+    // The second date's seats have other prices and a field more: no seat's JSON may come from the other date.
+    const halls = [hall, hall.map((s) => ({ ...s, price: s.price + 5_000, row: 'B' }))];
     const free = [new Set(hall.map((_, i) => i)), new Set(hall.map((_, i) => i))];
     for (let round = 0; round < 400; round++) {
       const d = random(2);
@@ -70,11 +71,37 @@ describe('serializedSeats built from each seat’s JSON', () => {
       for (let k = 0; k < taken; k++) free[d].delete(random(hall.length));
       if (random(3) === 0) free[d].add(random(hall.length));
       let seats = [...free[d]].sort((a, b) => a - b).map((i) => halls[d][i]);
-      if (random(10) === 0) seats = seats.map((s, i) => (i % 50 === 0 ? { ...s } : s)); // a few seats as new objects
+      // A few seats as new objects of the same seat number and another price.
+      if (random(10) === 0) seats = seats.map((s, i) => (i % 50 === 0 ? { ...s, price: s.price + round } : s));
       if (random(20) === 0) seats = [...seats].reverse();
       if (random(20) === 0) seats = [...seats, ...seats.slice(0, 3)]; // a seat twice
       const reply: AvailableSeatsReply = { concertId: 9, date: `2026-12-2${d}`, seats };
       expect(serializedSeats(reply)).toBe(JSON.stringify(reply));
     }
+  });
+
+  it('keeps at most 1,024 lists and 8,000,000 characters, and not a list longer than that', () => {
+    const big = Array.from({ length: 20_000 }, (_, i) => ({ seatNumber: i + 1, price: 100_000 + i }));
+    for (let d = 0; d < 15; d++) {
+      const reply: AvailableSeatsReply = { concertId: 11, date: `date-${d}`, seats: big.slice(d % 7) };
+      serializedSeats(reply);
+      expect(serializedSeats({ ...reply, seats: big.slice(d % 7, -1) })).toBe(
+        JSON.stringify({ ...reply, seats: big.slice(d % 7, -1) }),
+      );
+    }
+    expect(keptSeatLists().chars).toBeLessThanOrEqual(8_000_000);
+    expect(keptSeatLists().chars).toBeGreaterThan(6_000_000);
+    for (let d = 0; d < 1_100; d++) {
+      const seats = hall.slice(d % 5, 20);
+      serializedSeats({ concertId: 12, date: `date-${d}`, seats });
+      serializedSeats({ concertId: 12, date: `date-${d}`, seats: seats.slice(1) });
+    }
+    expect(keptSeatLists().lists).toBe(1_024);
+    const huge = Array.from({ length: 300_000 }, (_, i) => ({ seatNumber: i + 1, price: 100_000 + i }));
+    const before = keptSeatLists();
+    const reply: AvailableSeatsReply = { concertId: 13, date: '2026-12-24', seats: huge };
+    serializedSeats(reply);
+    expect(serializedSeats({ ...reply, seats: huge.slice(1) })).toBe(JSON.stringify({ ...reply, seats: huge.slice(1) }));
+    expect(keptSeatLists()).toEqual(before);
   });
 });

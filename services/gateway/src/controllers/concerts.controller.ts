@@ -46,9 +46,36 @@ interface SeatListText {
   starts: Int32Array;
 }
 
-/** The last seat list serialized per concert and date (bounded: least recently used dropped first). */
+/**
+ * The last seat list serialized per concert and date, least recently used first. Bounded in count and in
+ * characters (a stadium date's list is megabytes): the least recently used go first, and a list longer
+ * than the whole budget is not kept.
+ */
 const lastLists = new Map<string, SeatListText>();
-const LAST_LISTS_MAX = 512;
+const LAST_LISTS_MAX = 1024;
+const LAST_LISTS_MAX_CHARS = 8_000_000;
+let lastListsChars = 0;
+
+/** What the seat-list cache holds (for specs). */
+export function keptSeatLists(): { lists: number; chars: number } {
+  return { lists: lastLists.size, chars: lastListsChars };
+}
+
+function keepList(key: string, list: SeatListText): void {
+  const old = lastLists.get(key);
+  if (old) {
+    lastLists.delete(key);
+    lastListsChars -= old.text.length;
+  }
+  if (list.text.length > LAST_LISTS_MAX_CHARS) return;
+  lastLists.set(key, list);
+  lastListsChars += list.text.length;
+  for (const [oldest, dropped] of lastLists) {
+    if (lastLists.size <= LAST_LISTS_MAX && lastListsChars <= LAST_LISTS_MAX_CHARS) break;
+    lastLists.delete(oldest);
+    lastListsChars -= dropped.text.length;
+  }
+}
 /** Seat objects whose JSON some kept list holds: a list whose first seat is not among them came from elsewhere. */
 const seenSeats = new WeakSet<SeatSpec>();
 
@@ -65,14 +92,12 @@ function seatsBody(reply: AvailableSeatsReply): string {
   const key = `${reply.concertId}|${reply.date}`;
   const last = lastLists.get(key);
   if (seats.length === 0 || !(seenSeats.has(seats[0]) || seenSeats.has(seats[seats.length - 1]))) {
-    // First seen, or from elsewhere: next time a list starting with the same seat object is built seat by seat.
-    if (seats.length > 0) seenSeats.add(seats[0]);
+    // First seen, or from elsewhere: next time a list starting or ending with the same seat object is built seat by seat.
+    if (seats.length > 0) seenSeats.add(seats[0]).add(seats[seats.length - 1]);
     return JSON.stringify(reply);
   }
   const list = seatListText(seats, last);
-  lastLists.delete(key);
-  lastLists.set(key, list);
-  if (lastLists.size > LAST_LISTS_MAX) lastLists.delete(lastLists.keys().next().value as string);
+  keepList(key, list);
   // The reply's own fields in their own order, with the seat list spliced in where a placeholder stood.
   const frame = JSON.stringify({ ...reply, seats: 0 });
   const at = frame.lastIndexOf(SEATS_PLACEHOLDER);
