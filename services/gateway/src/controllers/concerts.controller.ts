@@ -48,8 +48,8 @@ interface SeatListText {
 
 /**
  * The last seat list serialized per concert and date, least recently used first. Bounded in count and in
- * characters (a stadium date's list is megabytes): the least recently used go first, and a list longer
- * than the whole budget is not kept.
+ * characters of text (a stadium date's list is megabytes; each list's offsets add 4 bytes per seat): the
+ * least recently used go first, and a list longer than the whole budget is not kept.
  */
 const lastLists = new Map<string, SeatListText>();
 const LAST_LISTS_MAX = 1024;
@@ -76,7 +76,11 @@ function keepList(key: string, list: SeatListText): void {
     lastListsChars -= dropped.text.length;
   }
 }
-/** Seat objects whose JSON some kept list holds: a list whose first seat is not among them came from elsewhere. */
+
+/**
+ * Seat objects seen before: the ends of every list first serialized plainly, and each seat stringified for
+ * a kept list. A list whose first and last seats are both new came from elsewhere (over Kafka) or is new.
+ */
 const seenSeats = new WeakSet<SeatSpec>();
 
 /**
