@@ -1,3 +1,9 @@
+/** An event, named by its stream and id. */
+export interface EventRef {
+  streamId: string;
+  eventId: string;
+}
+
 /** Metadata every event carries (DESIGN.md: Events). */
 export interface EventMetadata {
   occurredAt: string;

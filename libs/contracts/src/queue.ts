@@ -1,4 +1,4 @@
-import { DomainEvent } from './events';
+import { DomainEvent, EventRef } from './events';
 
 export const QUEUE_CONTEXT = 'queue';
 export const QUEUE_TOPIC = 'concert.queue.events';
@@ -63,5 +63,5 @@ export interface ReleaseTokenRequest {
    * The token's end is stored only if this event is stored (the payment's debit, queued in the same
    * tick); otherwise the release fails with RequiredEventMissing and ends nothing.
    */
-  after?: { streamId: string; eventId: string };
+  after?: EventRef;
 }

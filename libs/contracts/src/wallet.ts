@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from './errors';
-import { DomainEvent } from './events';
+import { DomainEvent, EventRef } from './events';
 
 export const WALLET_CONTEXT = 'wallet';
 export const WALLET_TOPIC = 'concert.wallet.events';
@@ -50,7 +50,7 @@ export interface DebitRequest {
    * The debit is stored only if this event is stored before it (the payment's start, queued just before
    * on a store that keeps the order of appends); otherwise it is refused with RequiredEventMissingError.
    */
-  after?: { streamId: string; eventId: string };
+  after?: EventRef;
   /**
    * The id the debit's event gets, chosen by the caller so that its own next appends can be stored on
    * the condition that the debit is (`after`), queued in the same tick instead of after the debit's commit.

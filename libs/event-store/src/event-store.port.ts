@@ -1,4 +1,6 @@
-import { NewEvent, StoredEvent } from '@concert/contracts';
+import { DomainError, ErrorCode, EventRef, NewEvent, StoredEvent } from '@concert/contracts';
+
+export type { EventRef };
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 
@@ -23,12 +25,6 @@ export interface Subscription {
   close(): Promise<void>;
   /** Resolves when the handler has processed every event up to `position`. */
   caughtUpTo(position: number): Promise<void>;
-}
-
-/** An event, named by its stream and id. */
-export interface EventRef {
-  streamId: string;
-  eventId: string;
 }
 
 export interface AppendOptions {
@@ -85,6 +81,15 @@ export class RequiredEventMissingError extends Error {
     super(`Append to ${streamId} refused: event ${required.eventId} is not stored in ${required.streamId}`);
     this.name = 'RequiredEventMissingError';
   }
+}
+
+/**
+ * Rethrows `err`, a RequiredEventMissingError as a DomainError with the default message (stream names are
+ * no business of whoever might read it): for handlers that append on a caller's condition.
+ */
+export function rethrowRequiredEventMissing(err: unknown): never {
+  if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing);
+  throw err;
 }
 
 /** -1 stands for "no stream". */

@@ -172,8 +172,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     // the slot is to be released after the sale.
     const now = this.runtime.clock.now();
     const withDebit = started?.withDebit;
-    const hold = this.runtime.view.reservations.get(reservationId);
-    const together = hold?.status === 'HELD' && hold.expiresAtMs - now.getTime() > RELEASE_WITH_SALE_MARGIN_MS;
+    const together = this.releasesWithSale(reservationId, now.getTime());
     const releaseWithSale = (): Promise<boolean> | false => together && this.releaseToken(userId).then(() => true);
     const releasing: Promise<boolean> | false = withDebit
       ? withDebit.released.then((released) => released || releaseWithSale())
@@ -238,8 +237,7 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private saleAndReleaseAfterDebit(start: PaymentCommand & { type: 'StartPayment' }, debit: EventRef): AfterDebit | undefined {
     const { reservationId, paymentId, userId, seatStreamId } = start;
-    const hold = this.runtime.view.reservations.get(reservationId);
-    if (!(hold?.status === 'HELD' && hold.expiresAtMs - start.now.getTime() > RELEASE_WITH_SALE_MARGIN_MS)) return undefined;
+    if (!this.releasesWithSale(reservationId, start.now.getTime())) return undefined;
     const sold = this.runtime.locks
       .run(seatStreamId, () => {
         // Decided when the seat's lock is had, not when the payment started: the hold is judged as of now.
@@ -259,6 +257,12 @@ export class PaymentSaga implements OnApplicationBootstrap, OnModuleDestroy {
     // Awaited in run() once the debit holds; a sale refused by the seat's decider then refunds there.
     sold.catch(() => undefined);
     return { sold, released: this.releaseToken(userId, debit) };
+  }
+
+  /** The queue slot goes with the sale: the hold is not within RELEASE_WITH_SALE_MARGIN_MS of its deadline. */
+  private releasesWithSale(reservationId: string, nowMs: number): boolean {
+    const hold = this.runtime.view.reservations.get(reservationId);
+    return hold?.status === 'HELD' && hold.expiresAtMs - nowMs > RELEASE_WITH_SALE_MARGIN_MS;
   }
 
   /** Asks the wallet to debit the payment's amount (idempotent by payment id); `after`, `eventId`: see DebitRequest. */

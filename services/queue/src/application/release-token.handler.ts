@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, ErrorCode, TokenExpiryReason } from '@concert/contracts';
-import { EventRef, RequiredEventMissingError } from '@concert/event-store';
+import { TokenExpiryReason } from '@concert/contracts';
+import { EventRef, rethrowRequiredEventMissing } from '@concert/event-store';
 import { QueueRuntime } from './queue.runtime';
 
 /**
@@ -26,11 +26,7 @@ export class ReleaseTokenHandler implements ICommandHandler<ReleaseTokenCommand,
     const record = this.runtime.line.latestOf(userId.toLowerCase());
     // Only an admitted token holds a slot: a WAITING one is a newer token the user took after paying.
     if (!record || record.status !== 'ACTIVE') return { released: false };
-    await this.runtime.expire(record.userId, record.tokenId, reason, after).catch((err: unknown) => {
-      // The default message: stream names are no business of whoever might read it.
-      if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing);
-      throw err;
-    });
+    await this.runtime.expire(record.userId, record.tokenId, reason, after).catch(rethrowRequiredEventMissing);
     this.runtime.admitSoon();
     return { released: true };
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { BalanceReply, ChargeReply, DomainError, ErrorCode, walletStream, WalletMovementReply } from '@concert/contracts';
-import { EventRef, execute, RequiredEventMissingError } from '@concert/event-store';
+import { EventRef, execute, rethrowRequiredEventMissing } from '@concert/event-store';
 import { isUuid } from '@concert/platform';
 import { walletDecider } from '../domain/wallet.decider';
 import { WalletRuntime } from './wallet.runtime';
@@ -86,11 +86,7 @@ export class DebitWalletHandler implements ICommandHandler<DebitWalletCommand, W
         walletDecider,
         { type: 'DebitWallet', userId: c.userId, paymentId: c.paymentId, reservationId: c.reservationId, amount: c.amount, now },
         { now, after: c.after, eventIds: c.eventId === undefined ? undefined : () => c.eventId! },
-      ).catch((err: unknown) => {
-        // The default message: stream names are no business of whoever might read it.
-        if (err instanceof RequiredEventMissingError) throw new DomainError(ErrorCode.RequiredEventMissing);
-        throw err;
-      });
+      ).catch(rethrowRequiredEventMissing);
       if (result.appended) await this.runtime.catchUp(result.appended.position);
       return { userId: c.userId, paymentId: c.paymentId, amount: c.amount, balance: result.state.balance };
     });
