@@ -93,14 +93,13 @@ const seenSeats = new WeakSet<SeatSpec>();
  */
 function seatsBody(reply: AvailableSeatsReply): string {
   const { seats } = reply;
-  const key = `${reply.concertId}|${reply.date}`;
-  const last = lastLists.get(key);
   if (seats.length === 0 || !(seenSeats.has(seats[0]) || seenSeats.has(seats[seats.length - 1]))) {
     // First seen, or from elsewhere: next time a list starting or ending with the same seat object is built seat by seat.
     if (seats.length > 0) seenSeats.add(seats[0]).add(seats[seats.length - 1]);
     return JSON.stringify(reply);
   }
-  const list = seatListText(seats, last);
+  const key = `${reply.concertId}|${reply.date}`;
+  const list = seatListText(seats, lastLists.get(key));
   keepList(key, list);
   // The reply's own fields in their own order, with the seat list spliced in where a placeholder stood.
   const frame = JSON.stringify({ ...reply, seats: 0 });
