@@ -11,7 +11,7 @@ describe('bench servers run with the node flags of npm start', () => {
   });
 
   it('takes them from package.json', () => {
-    expect(START_FLAGS).toEqual(['--max-semi-space-size=32']);
+    expect(START_FLAGS).toEqual(['--max-semi-space-size=32', '--v8-pool-size=1']);
   });
 });
 
